@@ -1,0 +1,68 @@
+import type { Tensor } from '../tensor.ts';
+import type { Sde } from '../sde/sde.ts';
+import { CORRECTOR_STEPS } from './correctors.ts';
+import { sampleDpmSolver2M, sampleHeunKarras } from './fast.ts';
+import { instrument } from './instrument.ts';
+import { sampleEuler, sampleHeun, sampleOde } from './ode.ts';
+import { samplePc } from './pc.ts';
+import { PREDICTOR_STEPS } from './predictors.ts';
+import type { SamplerName, SamplerSpec } from './spec.ts';
+import type { SamplerOptions, SamplerResult, ScoreFn } from './types.ts';
+
+/** Steps used when the spec names none; pc uses the SDE's own N. */
+export const DEFAULT_STEPS: Record<Exclude<SamplerName, 'pc' | 'ode'>, number> = {
+  euler: 200,
+  heun: 50,
+  'dpm++2m': 20,
+  'heun-karras': 12,
+};
+
+/**
+ * Runs the named sampler from the prior sample x (T) down to eps. The score function is wrapped once
+ * here, so every sampler counts evaluations, honours cancellation and reports progress the same way.
+ */
+export async function runSampler(
+  spec: SamplerSpec,
+  score: ScoreFn,
+  sde: Sde,
+  x: Tensor,
+  opts: SamplerOptions,
+): Promise<SamplerResult> {
+  const counted = instrument(score, sde, opts);
+  const s = counted.score;
+  const base = { ...opts, denoise: spec.denoise };
+  let out: Tensor;
+  switch (spec.sampler) {
+    case 'pc':
+      out = await samplePc(s, spec.steps ? sde.withSteps(spec.steps) : sde, x, {
+        ...base,
+        predictor: PREDICTOR_STEPS[spec.predictor],
+        corrector: CORRECTOR_STEPS[spec.corrector],
+        snr: spec.snr,
+        correctorSteps: spec.correctorSteps,
+      });
+      break;
+    case 'ode':
+      out = await sampleOde(s, sde, x, { ...base, rtol: spec.rtol, atol: spec.atol });
+      break;
+    case 'euler':
+      out = await sampleEuler(s, sde, x, { ...base, steps: spec.steps ?? DEFAULT_STEPS.euler });
+      break;
+    case 'heun':
+      out = await sampleHeun(s, sde, x, { ...base, steps: spec.steps ?? DEFAULT_STEPS.heun });
+      break;
+    case 'dpm++2m':
+      out = await sampleDpmSolver2M(s, sde, x, {
+        ...base,
+        steps: spec.steps ?? DEFAULT_STEPS['dpm++2m'],
+      });
+      break;
+    case 'heun-karras':
+      out = await sampleHeunKarras(s, sde, x, {
+        ...base,
+        steps: spec.steps ?? DEFAULT_STEPS['heun-karras'],
+      });
+      break;
+  }
+  return { x: out, nfe: counted.nfe() };
+}

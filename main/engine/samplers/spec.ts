@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+export const PREDICTORS = ['reverse_diffusion', 'euler_maruyama', 'ancestral', 'none'] as const;
+export const CORRECTORS = ['langevin', 'annealed_langevin', 'none'] as const;
+/**
+ * pc: predictor-corrector on the reverse SDE; ode: adaptive RK45 on the probability-flow ODE;
+ * euler / heun: fixed-step probability-flow ODE; dpm++2m and heun-karras: fast high-order ODE solvers
+ * for interactive use (10-30 network evaluations).
+ */
+export const SAMPLERS = ['pc', 'ode', 'euler', 'heun', 'dpm++2m', 'heun-karras'] as const;
+export type SamplerName = (typeof SAMPLERS)[number];
+
+export const samplerSpecSchema = z.object({
+  sampler: z.enum(SAMPLERS).default('dpm++2m'),
+  predictor: z.enum(PREDICTORS).default('reverse_diffusion'),
+  corrector: z.enum(CORRECTORS).default('langevin'),
+  /** Signal-to-noise ratio of the Langevin corrector. */
+  snr: z.number().positive().max(10).default(0.16),
+  correctorSteps: z.number().int().min(1).max(100).default(1),
+  /** Discretization steps; defaults to the SDE's N for pc and to a sampler-specific count otherwise. */
+  steps: z.number().int().min(1).max(100_000).optional(),
+  rtol: z.number().positive().max(1).default(1e-5),
+  atol: z.number().positive().max(1).default(1e-5),
+  /** End noise-free: PC returns its last step's mean; ODE solvers add one reverse-diffusion step at eps. */
+  denoise: z.boolean().default(true),
+});
+
+export type SamplerSpecInput = z.input<typeof samplerSpecSchema>;
+export type SamplerSpec = z.output<typeof samplerSpecSchema>;

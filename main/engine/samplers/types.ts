@@ -1,0 +1,30 @@
+import type { Tensor } from '../tensor.ts';
+import type { GaussianRng } from '../rng.ts';
+
+/**
+ * The score of the perturbed data distribution, grad_x log p_t(x), for every item of a batch at one
+ * continuous time t. Conditioning (classifier guidance, inpainting constraints) wraps this function.
+ */
+export type ScoreFn = (x: Tensor, t: number) => Promise<Float32Array>;
+
+export interface StepInfo {
+  /** Network evaluations so far in this run. */
+  nfe: number;
+  /** Progress in [0, 1] when the sampler knows its length; adaptive solvers report the time reached. */
+  progress: number;
+  t: number;
+  x: Tensor;
+  /** Best current guess of the clean image (x_mean or the denoised estimate), for previews. */
+  denoised?: Tensor;
+}
+
+export interface SamplerOptions {
+  rng: GaussianRng;
+  signal?: AbortSignal;
+  onStep?: (info: StepInfo) => void;
+}
+
+export interface SamplerResult {
+  x: Tensor;
+  nfe: number;
+}
