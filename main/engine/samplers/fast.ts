@@ -2,11 +2,13 @@ import { tensor, type Tensor } from '../tensor.ts';
 import type { Sde } from '../sde/sde.ts';
 import { denoiseAtEps } from './denoise.ts';
 import { tweedie } from './instrument.ts';
-import { karrasTimes, logSnrTimes, scaledSigma } from './schedules.ts';
+import { scaledSigma, scheduleTimes } from './schedules.ts';
+import type { ScheduleName } from './spec.ts';
 import type { SamplerOptions, ScoreFn } from './types.ts';
 
 export interface FastOptions extends SamplerOptions {
   steps: number;
+  schedule?: ScheduleName | undefined;
   denoise: boolean;
 }
 
@@ -21,52 +23,75 @@ async function dataPrediction(
 }
 
 /**
- * DPM-Solver++(2M) (Lu et al. 2022): multistep second-order solver of the probability-flow ODE in
- * data-prediction form, steps evenly spaced in log-SNR. Exact for the linear part of the ODE, so it
- * needs far fewer evaluations than a generic solver. Works for every SDE through its marginal
- * (mean, std): x_t = mean x_0 + std z. Steps evaluations (plus one when denoising).
+ * DPM-Solver++ multistep (Lu et al. 2022; 3M as in k-diffusion): an exponential integrator of the
+ * probability-flow ODE in data-prediction form, exact for the ODE's linear part, with the data
+ * prediction extrapolated from the last `order` evaluations. It runs in the scaled variable
+ * y = x / mean(t), where every SDE's flow is dy/dsigma~ = (y - D(y)) / sigma~, so one solver serves
+ * VE, VP and sub-VP. One evaluation per step (plus one when denoising).
  */
-export async function sampleDpmSolver2M(
+export async function sampleDpmSolverMultistep(
   score: ScoreFn,
   sde: Sde,
   x: Tensor,
-  o: FastOptions,
+  o: FastOptions & { order: 2 | 3 },
 ): Promise<Tensor> {
-  const ts = logSnrTimes(sde, o.steps);
+  const ts = scheduleTimes(sde, o.steps, o.schedule ?? 'logsnr');
   const lambda = (t: number): number => -Math.log(scaledSigma(sde, t));
-  let cur = Float32Array.from(x.data);
-  let prevD: Float32Array | undefined;
-  let prevH = 0;
+  let y = x.data.map((v) => v / sde.marginal(sde.T).mean);
+  const history: { d: Float32Array; h: number }[] = [];
   for (let i = 0; i < o.steps; i++) {
     const s = ts[i]!;
     const t = ts[i + 1]!;
-    const d0 = await dataPrediction(score, sde, tensor(cur, x.shape), s);
+    const mean = sde.marginal(s).mean;
+    const d = await dataPrediction(
+      score,
+      sde,
+      tensor(
+        y.map((v) => v * mean),
+        x.shape,
+      ),
+      s,
+    );
     const h = lambda(t) - lambda(s);
-    const ms = sde.marginal(s);
-    const mt = sde.marginal(t);
-    // Second order from the previous data prediction, except at the last of few steps, where the
-    // lower-order update is more stable (DPM-Solver++'s "lower order final").
-    const secondOrder = prevD !== undefined && !(i === o.steps - 1 && o.steps < 15);
-    const r = prevH / h;
-    const c0 = secondOrder ? 1 + 1 / (2 * r) : 1;
-    const c1 = secondOrder ? -1 / (2 * r) : 0;
-    const a = mt.std / ms.std;
-    const b = -mt.mean * Math.expm1(-h);
-    const next = new Float32Array(cur.length);
+    // Warm up from first order; with few steps also end in lower order, which DPM-Solver found
+    // more stable near the data ("lower order final").
+    const order = Math.min(o.order, history.length + 1, o.steps < 15 ? o.steps - i : o.order);
+    const decay = Math.exp(-h);
+    const phi2 = Math.expm1(-h) / h + 1;
+    const phi3 = phi2 / h - 0.5;
+    const [p1, p2] = history;
+    const next = new Float32Array(y.length);
     for (let j = 0; j < next.length; j++) {
-      const d = c0 * d0[j]! + (secondOrder ? c1 * prevD![j]! : 0);
-      next[j] = a * cur[j]! + b * d;
+      let v = decay * y[j]! + (1 - decay) * d[j]!;
+      if (order >= 2) {
+        const r0 = p1!.h / h;
+        const d10 = (d[j]! - p1!.d[j]!) / r0;
+        if (order === 2) {
+          v += phi2 * d10;
+        } else {
+          const r1 = p2!.h / h;
+          const d11 = (p1!.d[j]! - p2!.d[j]!) / r1;
+          const d1 = d10 + ((d10 - d11) * r0) / (r0 + r1);
+          const d2 = (d10 - d11) / (r0 + r1);
+          v += phi2 * d1 - phi3 * d2;
+        }
+      }
+      next[j] = v;
     }
-    cur = next;
-    prevD = d0;
-    prevH = h;
+    y = next;
+    history.unshift({ d, h });
+    history.length = Math.min(history.length, 2);
   }
-  const out = tensor(cur, x.shape);
+  const mean = sde.marginal(sde.eps).mean;
+  const out = tensor(
+    y.map((v) => v * mean),
+    x.shape,
+  );
   return o.denoise ? denoiseAtEps(score, sde, out, o.rng) : out;
 }
 
 /**
- * Heun's method on the Karras et al. (EDM) noise schedule (rho = 7), in the scaled variable
+ * Heun's method (Karras et al., EDM), by default on their rho=7 schedule, in the scaled variable
  * y = x / mean(t) where the ODE reads dy/dsigma = (y - D(y)) / sigma. 2 evaluations per step.
  */
 export async function sampleHeunKarras(
@@ -75,7 +100,7 @@ export async function sampleHeunKarras(
   x: Tensor,
   o: FastOptions,
 ): Promise<Tensor> {
-  const ts = karrasTimes(sde, o.steps);
+  const ts = scheduleTimes(sde, o.steps, o.schedule ?? 'karras');
   const slope = async (y: Float32Array, t: number): Promise<Float32Array> => {
     const { mean } = sde.marginal(t);
     const sigma = scaledSigma(sde, t);

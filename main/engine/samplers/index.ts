@@ -1,7 +1,7 @@
 import type { Tensor } from '../tensor.ts';
 import type { Sde } from '../sde/sde.ts';
 import { CORRECTOR_STEPS } from './correctors.ts';
-import { sampleDpmSolver2M, sampleHeunKarras } from './fast.ts';
+import { sampleDpmSolverMultistep, sampleHeunKarras } from './fast.ts';
 import { instrument } from './instrument.ts';
 import { sampleEuler, sampleHeun, sampleOde } from './ode.ts';
 import { samplePc } from './pc.ts';
@@ -14,6 +14,7 @@ export const DEFAULT_STEPS: Record<Exclude<SamplerName, 'pc' | 'ode'>, number> =
   euler: 200,
   heun: 50,
   'dpm++2m': 20,
+  'dpm++3m': 20,
   'heun-karras': 12,
 };
 
@@ -52,15 +53,19 @@ export async function runSampler(
       out = await sampleHeun(s, sde, x, { ...base, steps: spec.steps ?? DEFAULT_STEPS.heun });
       break;
     case 'dpm++2m':
-      out = await sampleDpmSolver2M(s, sde, x, {
+    case 'dpm++3m':
+      out = await sampleDpmSolverMultistep(s, sde, x, {
         ...base,
-        steps: spec.steps ?? DEFAULT_STEPS['dpm++2m'],
+        steps: spec.steps ?? DEFAULT_STEPS[spec.sampler],
+        schedule: spec.schedule,
+        order: spec.sampler === 'dpm++2m' ? 2 : 3,
       });
       break;
     case 'heun-karras':
       out = await sampleHeunKarras(s, sde, x, {
         ...base,
         steps: spec.steps ?? DEFAULT_STEPS['heun-karras'],
+        schedule: spec.schedule,
       });
       break;
   }

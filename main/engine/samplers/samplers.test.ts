@@ -34,7 +34,8 @@ const specs: SamplerSpecInput[] = [
   { sampler: 'pc', predictor: 'reverse_diffusion', corrector: 'annealed_langevin', steps: 300 },
   { sampler: 'ode', rtol: 1e-5, atol: 1e-5 },
   { sampler: 'heun', steps: 50 },
-  { sampler: 'dpm++2m', steps: 15 },
+  { sampler: 'dpm++2m', steps: 20 },
+  { sampler: 'dpm++3m', steps: 15 },
   { sampler: 'heun-karras', steps: 20 },
 ];
 
@@ -113,7 +114,7 @@ describe('sampler bookkeeping', () => {
   });
 
   it('refuses ancestral sampling on sub-VP', async () => {
-    const sub = new SubVpSde(0.1, 20, 10, 1e-3);
+    const sub = new SubVpSde(0.1, 20, 30, 1e-3);
     await expect(sample(sub, { sampler: 'pc', predictor: 'ancestral' })).rejects.toThrow(
       /VE and VP/,
     );

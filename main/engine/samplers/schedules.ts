@@ -1,4 +1,5 @@
 import type { Sde } from '../sde/sde.ts';
+import type { ScheduleName } from './spec.ts';
 
 /** n evenly spaced values from a to b inclusive. */
 export function linspace(a: number, b: number, n: number): number[] {
@@ -44,4 +45,23 @@ export function karrasTimes(sde: Sde, steps: number, rho = 7): number[] {
   return linspace(max, min, steps + 1).map((s, i) =>
     i === 0 ? sde.T : i === steps ? sde.eps : timeAtScaledSigma(sde, s ** rho),
   );
+}
+
+/** Times from T to eps evenly spaced in sqrt(t), i.e. denser near the data (DPM-Solver's "time_quadratic"). */
+export function timeQuadraticTimes(sde: Sde, steps: number): number[] {
+  return linspace(Math.sqrt(sde.T), Math.sqrt(sde.eps), steps + 1).map((v, i) =>
+    i === 0 ? sde.T : i === steps ? sde.eps : v * v,
+  );
+}
+
+/** The step times, T first and eps last, of a named schedule. */
+export function scheduleTimes(sde: Sde, steps: number, name: ScheduleName): number[] {
+  switch (name) {
+    case 'logsnr':
+      return logSnrTimes(sde, steps);
+    case 'time-quadratic':
+      return timeQuadraticTimes(sde, steps);
+    case 'karras':
+      return karrasTimes(sde, steps);
+  }
 }

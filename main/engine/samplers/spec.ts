@@ -4,14 +4,28 @@ export const PREDICTORS = ['reverse_diffusion', 'euler_maruyama', 'ancestral', '
 export const CORRECTORS = ['langevin', 'annealed_langevin', 'none'] as const;
 /**
  * pc: predictor-corrector on the reverse SDE; ode: adaptive RK45 on the probability-flow ODE;
- * euler / heun: fixed-step probability-flow ODE; dpm++2m and heun-karras: fast high-order ODE solvers
+ * euler / heun: fixed-step probability-flow ODE; dpm++2m, dpm++3m and heun-karras: fast high-order ODE solvers
  * for interactive use (10-30 network evaluations).
  */
-export const SAMPLERS = ['pc', 'ode', 'euler', 'heun', 'dpm++2m', 'heun-karras'] as const;
+export const SAMPLERS = [
+  'pc',
+  'ode',
+  'euler',
+  'heun',
+  'dpm++2m',
+  'dpm++3m',
+  'heun-karras',
+] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
+/**
+ * Where the fast solvers place their steps; each solver has its own default (log-SNR for
+ * DPM-Solver++, Karras for heun-karras). Measured on the analytic mixtures by `npm run bench -- engine`.
+ */
+export const SCHEDULES = ['logsnr', 'time-quadratic', 'karras'] as const;
+export type ScheduleName = (typeof SCHEDULES)[number];
 
 export const samplerSpecSchema = z.object({
-  sampler: z.enum(SAMPLERS).default('dpm++2m'),
+  sampler: z.enum(SAMPLERS).default('dpm++3m'),
   predictor: z.enum(PREDICTORS).default('reverse_diffusion'),
   corrector: z.enum(CORRECTORS).default('langevin'),
   /** Signal-to-noise ratio of the Langevin corrector. */
@@ -19,6 +33,7 @@ export const samplerSpecSchema = z.object({
   correctorSteps: z.number().int().min(1).max(100).default(1),
   /** Discretization steps; defaults to the SDE's N for pc and to a sampler-specific count otherwise. */
   steps: z.number().int().min(1).max(100_000).optional(),
+  schedule: z.enum(SCHEDULES).optional(),
   rtol: z.number().positive().max(1).default(1e-5),
   atol: z.number().positive().max(1).default(1e-5),
   /** End noise-free: PC returns its last step's mean; ODE solvers add one reverse-diffusion step at eps. */

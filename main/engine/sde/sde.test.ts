@@ -83,8 +83,8 @@ describe.each(sdes.map((s) => [s.type, s] as const))('%s SDE', (_name, sde) => {
   );
 
   it('withSteps keeps the continuous SDE', () => {
-    const other = sde.withSteps(10);
-    expect(other.N).toBe(10);
+    const other = sde.withSteps(50);
+    expect(other.N).toBe(50);
     expect(other.marginal(0.4)).toEqual(sde.marginal(0.4));
     expect(other.diffusion(0.4)).toBe(sde.diffusion(0.4));
   });
@@ -108,5 +108,8 @@ describe('sde params', () => {
     expect(sdeParamsSchema.safeParse({ type: 'xx' }).success).toBe(false);
     expect(() => new VeSde(1, 0.5, 10, 1e-5)).toThrow(/sigma_min < sigma_max/);
     expect(() => new VpSde(0.1, 20, 0, 1e-3)).toThrow(/N must be/);
+    expect(() => new SubVpSde(0.1, 20, 1000, 1e-3).withSteps(20)).toThrow(
+      /needs more than 20 steps/,
+    );
   });
 });

@@ -191,6 +191,12 @@ abstract class BetaSde extends Sde {
     if (!(betaMin > 0 && betaMax > betaMin)) {
       throw new Error(`beta schedule needs 0 < beta_min < beta_max, got ${betaMin}, ${betaMax}`);
     }
+    // Each discrete beta_i = beta(t)/N must stay below 1, or the DDPM step takes sqrt(1 - beta_i) < 0.
+    if (betaMax / N >= 1) {
+      throw new Error(
+        `a beta_max of ${betaMax} needs more than ${Math.floor(betaMax)} steps, got ${N}`,
+      );
+    }
     this.discreteBetas = linspace(betaMin / N, betaMax / N, N);
   }
 
