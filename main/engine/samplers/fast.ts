@@ -4,7 +4,7 @@ import { denoiseAtEps } from './denoise.ts';
 import { tweedie } from './instrument.ts';
 import { scaledSigma, scheduleTimes } from './schedules.ts';
 import type { ScheduleName } from './spec.ts';
-import type { SamplerOptions, ScoreFn } from './types.ts';
+import { constrained, type SamplerOptions, type ScoreFn } from './types.ts';
 
 export interface FastOptions extends SamplerOptions {
   steps: number;
@@ -43,15 +43,16 @@ export async function sampleDpmSolverMultistep(
     const s = ts[i]!;
     const t = ts[i + 1]!;
     const mean = sde.marginal(s).mean;
-    const d = await dataPrediction(
-      score,
-      sde,
+    const xs = constrained(
+      o,
       tensor(
         y.map((v) => v * mean),
         x.shape,
       ),
       s,
     );
+    y = xs.data.map((v) => v / mean);
+    const d = await dataPrediction(score, sde, xs, s);
     const h = lambda(t) - lambda(s);
     // Warm up from first order; with few steps also end in lower order, which DPM-Solver found
     // more stable near the data ("lower order final").
@@ -113,6 +114,18 @@ export async function sampleHeunKarras(
     const s = ts[i]!;
     const t = ts[i + 1]!;
     const h = scaledSigma(sde, t) - scaledSigma(sde, s);
+    if (o.constrain) {
+      const mean = sde.marginal(s).mean;
+      y = o
+        .constrain(
+          tensor(
+            y.map((v) => v * mean),
+            x.shape,
+          ),
+          s,
+        )
+        .data.map((v) => v / mean);
+    }
     const k1 = await slope(y, s);
     const euler = y.map((v, j) => v + h * k1[j]!);
     const k2 = await slope(euler, t);

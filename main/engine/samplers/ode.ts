@@ -14,6 +14,8 @@ export function probabilityFlow(score: ScoreFn, sde: Sde, shape: Tensor['shape']
   };
 }
 
+const CONSTRAINED_MIN_STEPS = 100;
+
 export interface OdeOptions extends SamplerOptions {
   rtol: number;
   atol: number;
@@ -28,7 +30,18 @@ export async function sampleOde(
   o: OdeOptions,
 ): Promise<Tensor> {
   const f = probabilityFlow(score, sde, x.shape);
-  const { y } = await rk45(f, Float64Array.from(x.data), sde.T, sde.eps, o);
+  const { constrain } = o;
+  const project = constrain
+    ? (t: number, y: Float64Array) =>
+        Float64Array.from(constrain(tensor(Float32Array.from(y), x.shape), t).data)
+    : undefined;
+  // A constraint acts only between steps, so steps are capped to let it act often enough.
+  const maxStep = constrain ? (sde.T - sde.eps) / CONSTRAINED_MIN_STEPS : undefined;
+  const { y } = await rk45(f, Float64Array.from(x.data), sde.T, sde.eps, {
+    ...o,
+    project,
+    maxStep,
+  });
   const out = tensor(Float32Array.from(y), x.shape);
   return o.denoise ? denoiseAtEps(score, sde, out, o.rng) : out;
 }
@@ -71,6 +84,8 @@ async function fixedStep(
   for (let i = 0; i < o.steps; i++) {
     const t = ts[i]!;
     const h = ts[i + 1]! - t;
+    if (o.constrain)
+      y = Float64Array.from(o.constrain(tensor(Float32Array.from(y), x.shape), t).data);
     const d = await f(t, y);
     const euler = y.map((v, j) => v + h * d[j]!);
     if (!heun) {

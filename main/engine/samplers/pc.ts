@@ -3,7 +3,7 @@ import type { Sde } from '../sde/sde.ts';
 import type { Corrector } from './correctors.ts';
 import type { Step, StepContext } from './predictors.ts';
 import { linspace } from './schedules.ts';
-import type { SamplerOptions, ScoreFn } from './types.ts';
+import { constrained, type SamplerOptions, type ScoreFn } from './types.ts';
 
 export interface PcOptions extends SamplerOptions {
   predictor: Step;
@@ -21,8 +21,8 @@ export async function samplePc(score: ScoreFn, sde: Sde, x: Tensor, o: PcOptions
   const ctx: StepContext = { sde, score, rsde: sde.reverse(score, false), rng: o.rng };
   let state = { x, xMean: x };
   for (const t of linspace(sde.T, sde.eps, sde.N)) {
-    state = await o.corrector(ctx, state.x, t, o.snr, o.correctorSteps);
-    state = await o.predictor(ctx, state.x, t);
+    state = await o.corrector(ctx, constrained(o, state.x, t), t, o.snr, o.correctorSteps);
+    state = await o.predictor(ctx, constrained(o, state.x, t), t);
   }
   // The last predictor step's noise-free mean is score_sde's denoised output: no extra evaluation.
   return o.denoise ? state.xMean : state.x;

@@ -9,6 +9,13 @@ export interface Rk45Options {
   signal?: AbortSignal;
   /** Upper bound on derivative evaluations, so a stiff or broken model cannot loop forever. */
   maxEvals?: number;
+  /** Largest step; unbounded by default. */
+  maxStep?: number | undefined;
+  /**
+   * Replaces the state after each accepted step (and at the start), for constrained sampling. The
+   * derivative is then evaluated afresh: the first-same-as-last saving is lost on such steps.
+   */
+  project?: ((t: number, y: Float64Array) => Float64Array) | undefined;
 }
 
 export interface Rk45Result {
@@ -72,7 +79,7 @@ export async function rk45(
   };
 
   let t = t0;
-  let y = Float64Array.from(y0);
+  let y = o.project ? o.project(t, Float64Array.from(y0)) : Float64Array.from(y0);
   if (dir === 0) return { y, nfe, accepted: 0, rejected: 0 };
   let k1 = await evalF(t, y);
   let h = await initialStep(evalF, t, y, k1, dir, scaleOf(y), Math.abs(t1 - t0));
@@ -83,7 +90,7 @@ export async function rk45(
 
   while (dir * (t1 - t) > 0) {
     const minStep = 10 * Math.abs(nextAfterGap(t));
-    h = Math.min(Math.max(h, minStep), Math.abs(t1 - t));
+    h = Math.min(Math.max(h, minStep), Math.abs(t1 - t), o.maxStep ?? Infinity);
     let stepAccepted = false;
     let stepRejected = false;
     while (!stepAccepted) {
@@ -120,8 +127,13 @@ export async function rk45(
         // Right after a rejection, do not grow the step again (Hairer's recommendation).
         h *= stepRejected ? Math.min(1, factor) : factor;
         t = tNew;
-        y = yNew;
-        k1 = k[6]!;
+        if (o.project && dir * (t1 - t) > 0) {
+          y = o.project(t, yNew);
+          k1 = await evalF(t, y);
+        } else {
+          y = yNew;
+          k1 = k[6]!;
+        }
         accepted++;
         stepAccepted = true;
       } else {

@@ -18,10 +18,24 @@ export interface StepInfo {
   denoised?: Tensor;
 }
 
+/**
+ * Puts the known part of a conditional task back into the state at time t (inpainting replaces the
+ * unmasked pixels by a forward-process sample of the known image, colorization the luminance).
+ * Every sampler applies it at the start of each step, which is what makes each task "a sampler plus
+ * a constraint".
+ */
+export type Constraint = (x: Tensor, t: number) => Tensor;
+
 export interface SamplerOptions {
   rng: GaussianRng;
   signal?: AbortSignal;
   onStep?: (info: StepInfo) => void;
+  constrain?: Constraint;
+}
+
+/** The identity when no constraint is set. */
+export function constrained(o: SamplerOptions, x: Tensor, t: number): Tensor {
+  return o.constrain ? o.constrain(x, t) : x;
 }
 
 export interface SamplerResult {
