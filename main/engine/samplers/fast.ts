@@ -88,7 +88,7 @@ export async function sampleDpmSolverMultistep(
     y.map((v) => v * mean),
     x.shape,
   );
-  return o.denoise ? denoiseAtEps(score, sde, out, o.rng) : out;
+  return o.denoise ? denoiseAtEps(score, sde, constrained(o, out, sde.eps), o.rng) : out;
 }
 
 /**
@@ -136,5 +136,5 @@ export async function sampleHeunKarras(
     y.map((v) => v * mean),
     x.shape,
   );
-  return o.denoise ? denoiseAtEps(score, sde, out, o.rng) : out;
+  return o.denoise ? denoiseAtEps(score, sde, constrained(o, out, sde.eps), o.rng) : out;
 }

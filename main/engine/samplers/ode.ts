@@ -3,7 +3,7 @@ import type { Sde } from '../sde/sde.ts';
 import { denoiseAtEps } from './denoise.ts';
 import { rk45, type OdeFn } from './rk45.ts';
 import { linspace } from './schedules.ts';
-import type { SamplerOptions, ScoreFn } from './types.ts';
+import { constrained, type SamplerOptions, type ScoreFn } from './types.ts';
 
 /** dx/dt = f(x,t) - g(t)^2 score / 2 on a batch of the given shape, as a plain ODE right-hand side. */
 export function probabilityFlow(score: ScoreFn, sde: Sde, shape: Tensor['shape']): OdeFn {
@@ -43,7 +43,7 @@ export async function sampleOde(
     maxStep,
   });
   const out = tensor(Float32Array.from(y), x.shape);
-  return o.denoise ? denoiseAtEps(score, sde, out, o.rng) : out;
+  return o.denoise ? denoiseAtEps(score, sde, constrained(o, out, sde.eps), o.rng) : out;
 }
 
 export interface FixedStepOptions extends SamplerOptions {
@@ -96,5 +96,5 @@ async function fixedStep(
     y = y.map((v, j) => v + 0.5 * h * (d[j]! + d2[j]!));
   }
   const out = tensor(Float32Array.from(y), x.shape);
-  return o.denoise ? denoiseAtEps(score, sde, out, o.rng) : out;
+  return o.denoise ? denoiseAtEps(score, sde, constrained(o, out, sde.eps), o.rng) : out;
 }

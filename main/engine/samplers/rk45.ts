@@ -168,7 +168,7 @@ async function initialStep(
   };
   const d0 = rms((i) => y0[i]! / scale[i]!);
   const d1 = rms((i) => f0[i]! / scale[i]!);
-  const h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : (0.01 * d0) / d1;
+  const h0 = Math.min(span, d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : (0.01 * d0) / d1);
   const y1 = new Float64Array(n);
   for (let i = 0; i < n; i++) y1[i] = y0[i]! + h0 * dir * f0[i]!;
   const f1 = await f(t0 + h0 * dir, y1);

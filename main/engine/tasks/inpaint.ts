@@ -1,0 +1,101 @@
+import { runSampler } from '../samplers/index.ts';
+import type { Constraint } from '../samplers/types.ts';
+import type { GaussianRng } from '../rng.ts';
+import type { Sde } from '../sde/sde.ts';
+import { like, type Tensor } from '../tensor.ts';
+import {
+  checkImage,
+  runOptions,
+  type TaskModel,
+  type TaskOptions,
+  type TaskResult,
+} from './types.ts';
+
+/**
+ * Fills the masked pixels of `known` ([1,C,H,W] in the model's range) with n variants. `mask` has one
+ * value per pixel (H*W), shared by all channels: >= 0.5 fills, below keeps (a soft mask is
+ * thresholded; feathering belongs to the paste-back into the full photo).
+ *
+ * The paper's method: before every sampler step the kept pixels are replaced by a sample of the
+ * forward process at that time, mean(t) known + std(t) z with fresh z; the unknown pixels then follow
+ * the reverse dynamics of the joint score. The kept pixels of the result are the input's, exactly.
+ *
+ * The replacement is an approximation that the Langevin corrector of PC sampling repairs: on a
+ * correlated Gaussian (inpaint.test.ts) pc lands on the exact conditional, while predictor-only PC
+ * and every ODE solver recover only about half of the shift the known pixels imply, with 20-60% too
+ * much variance. Prefer pc where fidelity matters; the fast solvers give quick previews.
+ */
+export async function inpaint(
+  model: TaskModel,
+  known: Tensor,
+  mask: Float32Array,
+  o: TaskOptions,
+): Promise<TaskResult> {
+  checkImage(model, known, 'the image to inpaint');
+  const keep = keptIndices(model.shape, mask);
+  const opts = runOptions(o);
+  const x = model.sde.priorSample([o.n, ...model.shape], opts.rng);
+  const constrain = forwardSampleAt(model.sde, known.data, keep, opts.rng);
+  const out = await runSampler(o.spec, model.score, model.sde, x, { ...opts, constrain });
+  return { x: paste(out.x, known.data, keep), nfe: out.nfe };
+}
+
+/** Flat indices (within one image) of the kept values; refuses masks that leave nothing to do. */
+function keptIndices(shape: TaskModel['shape'], mask: Float32Array): Int32Array {
+  const [c, h, w] = shape;
+  const pixels = h * w;
+  if (mask.length !== pixels) {
+    throw new Error(
+      `the mask has ${mask.length} values, the model's ${w}x${h} image needs ${pixels}`,
+    );
+  }
+  const keepPixels: number[] = [];
+  for (let p = 0; p < pixels; p++) {
+    const m = mask[p]!;
+    if (!Number.isFinite(m)) throw new Error(`the mask has a non-finite value at pixel ${p}`);
+    if (m < 0.5) keepPixels.push(p);
+  }
+  if (keepPixels.length === pixels) {
+    throw new Error('the mask is empty: paint the region to fill');
+  }
+  if (keepPixels.length === 0) {
+    throw new Error(
+      'the mask covers the whole image: nothing is left to condition on (use sample)',
+    );
+  }
+  const keep = new Int32Array(c * keepPixels.length);
+  for (let ch = 0; ch < c; ch++) {
+    keepPixels.forEach((p, i) => (keep[ch * keepPixels.length + i] = ch * pixels + p));
+  }
+  return keep;
+}
+
+/**
+ * The constraint: the kept values of every batch item become mean(t) known + std(t) z, a fresh sample
+ * of the forward process p_0t(x_t | known).
+ */
+export function forwardSampleAt(
+  sde: Sde,
+  known: Float32Array,
+  keep: Int32Array,
+  rng: GaussianRng,
+): Constraint {
+  return (x, t) => {
+    const { mean, std } = sde.marginal(t);
+    const size = known.length;
+    const out = Float32Array.from(x.data);
+    const z = rng.normal(x.shape[0] * keep.length);
+    for (let b = 0, k = 0; b < x.shape[0]; b++) {
+      for (const i of keep) out[b * size + i] = mean * known[i]! + std * z[k++]!;
+    }
+    return like(x, out);
+  };
+}
+
+function paste(x: Tensor, known: Float32Array, keep: Int32Array): Tensor {
+  const out = Float32Array.from(x.data);
+  for (let b = 0; b < x.shape[0]; b++) {
+    for (const i of keep) out[b * known.length + i] = known[i]!;
+  }
+  return like(x, out);
+}
