@@ -1,5 +1,6 @@
 import { formatFlags, parseFlags, UsageError, type FlagTable, type RawFlags } from '../cli/args.ts';
 import { engineBench, engineFlags } from './engine.ts';
+import { tasksBench, tasksFlags } from './tasks.ts';
 
 interface Bench {
   summary: string;
@@ -13,6 +14,11 @@ const BENCHES: Record<string, Bench> = {
     summary: 'network vs sampler time per evaluation, and sampler NFE on the analytic mixtures',
     flags: engineFlags,
     run: engineBench,
+  },
+  tasks: {
+    summary: 'network evaluations and seconds of every task per sampler on the bundled models',
+    flags: tasksFlags,
+    run: tasksBench,
   },
 };
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,37 +5,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeNpy } from '../engine/io/npy.ts';
+import { cli, MIXTURES, ROOT } from './cli-harness.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const MIXTURES = join(ROOT, 'main', 'engine', '__fixtures__', 'mixtures');
 // Created at collection time: the bad-input table below builds its paths from it.
 const out = mkdtempSync(join(tmpdir(), 'cli-'));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as users do; `whenStderr` gets each stderr chunk and the child, to signal it. */
-function cli(args: string[], whenStderr?: (text: string, kill: () => void) => void): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', ...args], {
-      cwd: ROOT,
-      // Keep the test independent of a GPU and of the user's extra model folders.
-      env: { ...process.env, SDE_STUDIO_MODELS: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      whenStderr?.(stderr, () => child.kill('SIGINT'));
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
 
 const base = (model: string, file: string, ...more: string[]) => [
   'sample',
@@ -108,6 +80,46 @@ describe('sample', () => {
     expect(run.code).toBe(130);
     expect(run.stderr).toMatch(/cancelled\n$/);
     expect(existsSync(file)).toBe(false);
+  });
+});
+
+describe('sample --class', () => {
+  it('samples the named class through the classifier, by name or index', async () => {
+    // Component "c" of the vp mixture sits at (0.5, -0.5), the others at least 0.7 away.
+    const [byName, byIndex] = await Promise.all([
+      cli(base('vp', 'c.npy', '--n', '200', '--class', 'c', '--json')),
+      cli(base('vp', 'c2.npy', '--n', '200', '--class', '2', '--guidance', '1')),
+    ]);
+    expect([byName.code, byIndex.code]).toEqual([0, 0]);
+    expect(JSON.parse(byName.stdout)).toMatchObject({ class: 'c', guidance: 1 });
+    expect(byIndex.stdout).toMatch(/of class "c"/);
+    const x = decodeNpy(await readFile(join(out, 'c.npy'))).data;
+    let near = 0;
+    for (let i = 0; i < 200; i++)
+      near += Math.hypot(x[2 * i]! - 0.5, x[2 * i + 1]! + 0.5) < 0.3 ? 1 : 0;
+    expect(near).toBeGreaterThan(190);
+    const same = await readFile(join(out, 'c2.npy'));
+    expect(same.equals(await readFile(join(out, 'c.npy')))).toBe(true);
+  });
+
+  it.each([
+    [
+      'an unknown class',
+      ['--class', 'z'],
+      /^error: --class: model vp has no class "z"; valid: 0 "a"/,
+    ],
+    ['a class index out of range', ['--class', '3'], /^error: --class: model vp has no class "3"/],
+    ['--guidance alone', ['--guidance', '2'], /^error: --guidance weighs the classifier/],
+    [
+      'negative guidance',
+      ['--class', 'a', '--guidance', '-1'],
+      /^error: --guidance: expected a non/,
+    ],
+  ])('refuses %s with exit code 2', async (_label, more, message) => {
+    const run = await cli(base('vp', 'bad-class.npy', ...more));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
 

@@ -1,16 +1,31 @@
 import { formatFlags, parseFlags, UsageError } from './args.ts';
 import type { Command } from './command.ts';
+import { colorizeCommand } from './commands/colorize.ts';
+import { decodeCommand } from './commands/decode.ts';
+import { encodeCommand } from './commands/encode.ts';
+import { inpaintCommand } from './commands/inpaint.ts';
+import { interpolateCommand } from './commands/interpolate.ts';
+import { likelihoodCommand } from './commands/likelihood.ts';
 import { modelsCommand } from './commands/models.ts';
 import { sampleCommand } from './commands/sample.ts';
 
 /** Every command, in help order; a new command is one more entry here. */
-const COMMANDS: readonly Command[] = [modelsCommand, sampleCommand];
+const COMMANDS: readonly Command[] = [
+  modelsCommand,
+  sampleCommand,
+  inpaintCommand,
+  colorizeCommand,
+  encodeCommand,
+  decodeCommand,
+  interpolateCommand,
+  likelihoodCommand,
+];
 
 const EXIT_USAGE = 2;
 const EXIT_CANCELLED = 130;
 
 function usage(): string {
-  const names = COMMANDS.map((c) => `  ${c.name.padEnd(10)}  ${c.summary}`).join('\n');
+  const names = COMMANDS.map((c) => `  ${c.name.padEnd(11)}  ${c.summary}`).join('\n');
   return (
     `usage: npm run cli -- <command> [flags]\n\ncommands:\n${names}\n\n` +
     `npm run cli -- <command> --help lists a command's flags.\n`
@@ -62,7 +77,8 @@ try {
   if (error instanceof UsageError) {
     process.stderr.write(`error: ${message}\n`);
     process.exitCode = EXIT_USAGE;
-  } else if (error.name === 'CancelledError') {
+  } else if (error.name === 'CancelledError' || error.name === 'AbortError') {
+    // CancelledError from the samplers; AbortError from signal.throwIfAborted() between crops.
     process.stderr.write('cancelled\n');
     process.exitCode = EXIT_CANCELLED;
   } else {
