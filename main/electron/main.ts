@@ -18,7 +18,7 @@ import {
 } from 'electron';
 import { LIMITS, type ApiHandlers, type AppEvent, type MenuCommand } from '../../preload/api.ts';
 import { createApiHost, type ApiHost } from '../engine-host/api-impl.ts';
-import { ENGINE_ENTRY, tsxLoaderUrl, type EngineSpawner } from '../engine-host/engine-client.ts';
+import { ENGINE_ENTRY, entryExecArgv, type EngineSpawner } from '../engine-host/engine-client.ts';
 import { fileSettings } from '../engine-host/settings.ts';
 import { APP_ROOT, modelRoots } from '../engine/models-dir.ts';
 import { readManifest } from '../engine/score/manifest.ts';
@@ -52,7 +52,7 @@ function utilitySpawner(): EngineSpawner {
     const child = utilityProcess.fork(ENGINE, [], {
       serviceName: 'SDE Studio engine',
       stdio: 'inherit',
-      execArgv: ENGINE.endsWith('.ts') ? ['--import', tsxLoaderUrl()] : [],
+      execArgv: entryExecArgv(ENGINE),
     });
     return {
       postMessage: (message) => child.postMessage(message),

@@ -6,6 +6,7 @@
  * the new one. Documents live in the parent, so a crash loses no user data.
  */
 import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,7 +30,19 @@ export interface EngineChild {
 
 export type EngineSpawner = () => EngineChild;
 
-export const ENGINE_ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'engine-process.ts');
+const HERE = dirname(fileURLToPath(import.meta.url));
+/**
+ * The engine entry beside this module: in a built app (main/build/bundle.ts puts both bundles in
+ * dist/app/) the bundled .mjs, otherwise the TypeScript source, run through tsx.
+ */
+export const ENGINE_ENTRY = existsSync(join(HERE, 'engine-process.mjs'))
+  ? join(HERE, 'engine-process.mjs')
+  : join(HERE, 'engine-process.ts');
+
+/** Node options that let a child run the given entry: the tsx loader for TypeScript sources. */
+export function entryExecArgv(entry: string): string[] {
+  return entry.endsWith('.ts') ? ['--import', tsxLoaderUrl()] : [];
+}
 
 /** tsx's loader as a file URL, so the child finds it whatever its working directory. */
 export function tsxLoaderUrl(): string {
@@ -41,8 +54,9 @@ export function forkSpawner(
   options: { env?: NodeJS.ProcessEnv; entry?: string } = {},
 ): EngineSpawner {
   return () => {
-    const child = fork(options.entry ?? ENGINE_ENTRY, [], {
-      execArgv: ['--import', tsxLoaderUrl()],
+    const entry = options.entry ?? ENGINE_ENTRY;
+    const child = fork(entry, [], {
+      execArgv: entryExecArgv(entry),
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: options.env ?? process.env,
