@@ -1,0 +1,30 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from 'vitest';
+import { evaluationsOf, randomSeed, specFor } from './presets';
+
+describe('presets', () => {
+  it('maps Fast to DPM-Solver++ 3M and Quality to the paper PC sampler', () => {
+    expect(specFor('fast', 20, 'pc')).toEqual({ sampler: 'dpm++3m', steps: 20 });
+    expect(specFor('quality', 1000, 'dpm++3m')).toMatchObject({
+      sampler: 'pc',
+      predictor: 'reverse_diffusion',
+      corrector: 'langevin',
+      steps: 1000,
+    });
+    expect(specFor('custom', 12, 'heun-karras')).toEqual({ sampler: 'heun-karras', steps: 12 });
+  });
+
+  it('keeps to ODE samplers where the task decodes latent codes', () => {
+    expect(specFor('quality', 1000, 'pc', true).sampler).toBe('ode');
+    expect(specFor('custom', 30, 'pc', true)).toEqual({ sampler: 'dpm++3m', steps: 30 });
+    expect(specFor('custom', 30, 'ode', true)).toEqual({ sampler: 'ode' });
+  });
+
+  it('counts network evaluations', () => {
+    expect(evaluationsOf({ sampler: 'pc', steps: 1000, corrector: 'langevin' })).toBe(2000);
+    expect(evaluationsOf({ sampler: 'heun-karras', steps: 12 })).toBe(24);
+    expect(evaluationsOf({ sampler: 'ode' })).toBeNull();
+    const s = randomSeed();
+    expect(Number.isInteger(s) && s >= 0).toBe(true);
+  });
+});

@@ -1,0 +1,102 @@
+// @vitest-environment happy-dom
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createPinia, setActivePinia } from 'pinia';
+import { installApi } from '../api/host';
+import { createFakeApi } from '../testing/fakeApi';
+import { useDocumentStore } from '../stores/document';
+import { useEditorStore } from '../stores/editor';
+import { useJobsStore } from '../stores/jobs';
+import { useNoticesStore } from '../stores/notices';
+import { useTasksStore } from '../stores/tasks';
+import { modelProblem, runTask } from './runTask';
+
+describe('runTask', () => {
+  let fake: ReturnType<typeof createFakeApi>;
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    fake = createFakeApi();
+    installApi(fake.api);
+  });
+
+  it('says what is missing instead of starting a job that would fail', async () => {
+    const notices = useNoticesStore();
+    expect(await runTask('inpaint')).toBe(false);
+    expect(notices.items.at(-1)?.text).toBe('Open an image first');
+    await useDocumentStore().open(new Uint8Array(4), 'photo.png');
+    useTasksStore().inpaint.modelId = 'faces32-vp';
+    expect(await runTask('inpaint')).toBe(false);
+    expect(notices.items.at(-1)?.text).toMatch(/Paint over/);
+    expect(fake.started).toEqual([]);
+  });
+
+  it('sends the mask as a PNG with the preset, seed, margin and feather', async () => {
+    await useDocumentStore().open(new Uint8Array(4), 'photo.png');
+    const editor = useEditorStore();
+    editor.mask!.fillRect({ x: 1, y: 1, width: 5, height: 5 }, 'paint');
+    const tasks = useTasksStore();
+    Object.assign(tasks.inpaint, {
+      modelId: 'faces32-vp',
+      preset: 'quality',
+      steps: 1000,
+      n: 3,
+      seed: 42,
+      seedLocked: true,
+      margin: 64,
+      feather: null,
+    });
+    expect(await runTask('inpaint')).toBe(true);
+    const req = fake.started[0]!;
+    expect(req).toMatchObject({
+      kind: 'inpaint',
+      docId: 'doc1',
+      modelId: 'faces32-vp',
+      n: 3,
+      seed: 42,
+      margin: 64,
+      spec: { sampler: 'pc', steps: 1000, corrector: 'langevin' },
+    });
+    expect('feather' in req).toBe(false);
+    const png = (req as { maskPng: Uint8Array }).maskPng;
+    expect(Array.from(png.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
+  });
+
+  it('asks for a class with its guidance, and interpolates between seeds or documents only', async () => {
+    const tasks = useTasksStore();
+    Object.assign(tasks.generate, { modelId: 'fashion28-vp', classLabel: 'Trouser', guidance: 2 });
+    await runTask('generate');
+    expect(fake.started[0]).toMatchObject({ classLabel: 'Trouser', guidance: 2 });
+    // One job at a time: the next starts once this one is over.
+    useJobsStore().handle({ type: 'done', jobId: 'job1', results: [], nfe: 0, seconds: 0 });
+
+    tasks.interpolate.modelId = 'fashion28-vp';
+    tasks.interpolate.preset = 'quality';
+    await runTask('interpolate');
+    expect(fake.started[1]).toMatchObject({ ends: { seeds: [1, 2] }, spec: { sampler: 'ode' } });
+  });
+
+  it('refuses to mix a seed and a document as interpolation ends', async () => {
+    const tasks = useTasksStore();
+    tasks.interpolate.modelId = 'fashion28-vp';
+    tasks.interpolate.b = { kind: 'doc', docId: 'doc7' };
+    expect(await runTask('interpolate')).toBe(false);
+    tasks.interpolate.a = { kind: 'doc', docId: 'doc3' };
+    expect(await runTask('interpolate')).toBe(true);
+    expect(fake.started[0]).toMatchObject({ ends: { docIds: ['doc3', 'doc7'] } });
+  });
+
+  it('explains which models cannot do a task', () => {
+    const gray = {
+      id: 'g',
+      name: 'g',
+      image: { channels: 1, height: 28, width: 28 },
+      sde: 'vp' as const,
+      labels: [],
+      license: '',
+      error: null,
+    };
+    expect(modelProblem('colorize', gray, null)).toMatch(/colour model/);
+    expect(modelProblem('inpaint', gray, { isGray: false })).toMatch(/grayscale model/);
+    expect(modelProblem('inpaint', gray, { isGray: true })).toBeNull();
+    expect(modelProblem('generate', { ...gray, error: 'bad manifest' }, null)).toBe('bad manifest');
+  });
+});
