@@ -1,5 +1,6 @@
 import { formatFlags, parseFlags, UsageError, type FlagTable, type RawFlags } from '../cli/args.ts';
 import { engineBench, engineFlags } from './engine.ts';
+import { inpaintMeanBench, inpaintMeanFlags } from './inpaint-mean.ts';
 import { tasksBench, tasksFlags } from './tasks.ts';
 
 interface Bench {
@@ -19,6 +20,11 @@ const BENCHES: Record<string, Bench> = {
     summary: 'network evaluations and seconds of every task per sampler on the bundled models',
     flags: tasksFlags,
     run: tasksBench,
+  },
+  'inpaint-mean': {
+    summary: 'mean of n inpaintings of held-out images, for the model-quality metrics',
+    flags: inpaintMeanFlags,
+    run: inpaintMeanBench,
   },
 };
 
