@@ -17,8 +17,8 @@ def tiny_config():
 
     def make(name: str = "fashion28-vp", **overrides):
         base = get_config(name)
-        unet = UNetConfig(channels=base.unet.channels, resolution=base.size, base=8, mult=(1, 2),
-                          res_blocks=1, attn_resolutions=(base.size // 2,), dropout=0.0)
+        unet = UNetConfig(channels=base.unet.channels, resolution=base.size, base=8, mult=(1, 2, 2),
+                          res_blocks=1, attn_resolutions=(base.size // 4,), dropout=0.0)
         defaults = dict(unet=unet, batch=4, warmup=2, ckpt_every=5, log_every=2, sample_every=0,
                         sample_count=4, sample_steps=5)
         return get_config(name, **{**defaults, **overrides})
