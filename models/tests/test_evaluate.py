@@ -96,6 +96,21 @@ def test_inpainted_file_is_scored_on_the_written_task(model_dir, tmp_path):
     assert json.loads(text)["metrics"]["inpaint"]["box"]["model_psnr"] is None
 
 
+def test_a_partial_fill_is_compared_with_the_baseline_on_the_same_images(model_dir, tmp_path):
+    assert evaluate.main(["--model-dir", str(model_dir), "--write-inpaint-task", str(tmp_path / "task")]) == 0
+    images = np.load(tmp_path / "task" / "images_stroke.npy")[:3]
+    masks = np.load(tmp_path / "task" / "masks_stroke.npy")[:3]
+    flat = np.where(masks > 0, 0.0, images).astype(np.float32)
+    np.save(tmp_path / "flat.npy", flat)
+    assert evaluate.main(["--model-dir", str(model_dir), "--inpainted", str(tmp_path / "flat.npy"),
+                          "--mask-kind", "stroke", "--sampler-note", "test"]) == 0
+    result = json.loads((model_dir / "model.json").read_text())["metrics"]["inpaint"]["stroke"]
+    assert result["model_images"] == 3 and result["model_sampler"] == "test"
+    truth = images[masks > 0]
+    assert result["model_psnr"] == pytest.approx(10 * np.log10(4 / np.mean(truth.astype(np.float64) ** 2)), rel=1e-6)
+    assert result["harmonic_psnr_same_images"] is not None
+
+
 def test_bad_input_exits_with_2(model_dir, tmp_path, capsys):
     np.save(tmp_path / "bad.npy", np.full((2, 1, 8, 8), np.nan, dtype=np.float32))
     assert evaluate.main(["--model-dir", str(model_dir), "--samples", str(tmp_path / "bad.npy")]) == 2

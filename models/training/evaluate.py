@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--write-inpaint-task", metavar="DIR", help="write images_<kind>.npy and masks_<kind>.npy")
     p.add_argument("--inpainted", help="float32 [N,C,H,W]: the model's fill of the --mask-kind task")
     p.add_argument("--mask-kind", choices=sorted(MASK_SEEDS), default="box")
+    p.add_argument("--sampler-note", help="how --inpainted was sampled, recorded beside its PSNR")
     p.add_argument("--eval-classifier", help=f"default: <model-dir>/{EVAL_CLASSIFIER_FILE}")
     p.add_argument("--dry-run", action="store_true", help="print the metrics, do not touch model.json")
     args = p.parse_args(argv)
@@ -186,12 +187,19 @@ def main(argv: list[str] | None = None) -> int:
                 np.save(out / f"images_{kind}.npy", images)
                 np.save(out / f"masks_{kind}.npy", masks.astype(np.float32)[:, None])
         if args.inpainted:
-            images, masks = inpaint_task(dataset, args.mask_kind)
             result = _load_npy(args.inpainted, np.float32, 4, "inpainted images [N,C,H,W]")
+            images, masks = inpaint_task(dataset, args.mask_kind, count=len(result))
             if result.shape != images.shape:
                 raise ValueError(f"{args.inpainted}: expected shape {images.shape}, got {result.shape}")
+            # Sampling is costly on a CPU, so the model may fill only the first K task images;
+            # the baseline is then scored on the same K, or the comparison would not be fair.
+            harmonic = np.stack([harmonic_fill(x, m) for x, m in zip(images, masks)])
             metrics.setdefault("inpaint", {})[args.mask_kind] = {
-                "images": len(images), "model_psnr": masked_psnr(result, images, masks)}
+                "model_images": len(images),
+                "model_psnr": masked_psnr(result, images, masks),
+                "harmonic_psnr_same_images": masked_psnr(harmonic, images, masks),
+                **({"model_sampler": args.sampler_note} if args.sampler_note else {}),
+            }
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
