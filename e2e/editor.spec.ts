@@ -158,6 +158,9 @@ test.describe('editing comfort', () => {
       [0.3, 0.3],
       [0.45, 0.5],
     ]);
+    const coverage = page.getByText(/Mask covers/);
+    await expect(coverage).toBeVisible();
+    const rectOnly = (await coverage.textContent())!;
     await page.keyboard.press('l');
     await drag(page, [
       [0.55, 0.3],
@@ -165,7 +168,8 @@ test.describe('editing comfort', () => {
       [0.65, 0.6],
       [0.55, 0.55],
     ]);
-    await expect(page.getByText(/Mask covers/)).toBeVisible();
+    // The lasso lands asynchronously: wait until the coverage includes it.
+    await expect(coverage).not.toHaveText(rectOnly);
     await page.keyboard.press(']');
     await expect(page.getByText('46 px')).toBeVisible();
     await shot('15-rect-lasso');
