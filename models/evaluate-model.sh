@@ -5,7 +5,7 @@
 #   samples (when the model has a classifier), mean-of-samples inpainting PSNR against harmonic
 #   fill on held-out images with box and stroke masks.
 # Usage: bash models/evaluate-model.sh MODEL_ID
-# Sizes (environment): SAMPLES (1000), PER_CLASS (100), GUIDANCE (1), INPAINT_IMAGES (50),
+# Sizes (environment): SAMPLES (1000), PER_CLASS (100), GUIDANCES ('1 3'), INPAINT_IMAGES (50),
 # INPAINT_N (4), INPAINT_SAMPLER (pc), INPAINT_STEPS (200), THREADS (0 = all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ model=${1:?usage: evaluate-model.sh MODEL_ID}
 dir=models/$model
 work=.runs/eval/$model
 mkdir -p "$work"
-SAMPLES=${SAMPLES:-1000} PER_CLASS=${PER_CLASS:-100} GUIDANCE=${GUIDANCE:-1}
+SAMPLES=${SAMPLES:-1000} PER_CLASS=${PER_CLASS:-100} GUIDANCES=${GUIDANCES:-1 3}
 INPAINT_IMAGES=${INPAINT_IMAGES:-50} INPAINT_N=${INPAINT_N:-4}
 INPAINT_SAMPLER=${INPAINT_SAMPLER:-pc} INPAINT_STEPS=${INPAINT_STEPS:-200} THREADS=${THREADS:-0}
 evaluate() { (cd models && /usr/bin/python3 -m training.evaluate --model-dir "$model" "$@"); }
@@ -23,30 +23,31 @@ evaluate --baselines --write-inpaint-task "../$work" >/dev/null
 
 labels=$(node -e "const m=require('./$dir/model.json'); console.log((m.classifier?.labels ?? []).length)")
 if [ "$labels" -gt 0 ]; then
-  files=()
-  for ((k = 0; k < labels; k++)); do
-    cli sample --model "$model" --class "$k" --guidance "$GUIDANCE" --n "$PER_CLASS" --seed "$k" \
-      --out "$work/class-$k.npy" --json
-    files+=("$work/class-$k.npy")
-  done
-  /usr/bin/python3 - "$work" "$labels" "$PER_CLASS" <<'PY'
+  for g in $GUIDANCES; do
+    for ((k = 0; k < labels; k++)); do
+      cli sample --model "$model" --class "$k" --guidance "$g" --n "$PER_CLASS" --seed "$k" \
+        --out "$work/class-$k.npy" --json
+    done
+    /usr/bin/python3 - "$work" "$labels" "$PER_CLASS" <<'PY'
 import sys, numpy as np
 work, k, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 np.save(f"{work}/cond.npy", np.concatenate([np.load(f"{work}/class-{i}.npy") for i in range(k)]))
 np.save(f"{work}/cond-labels.npy", np.repeat(np.arange(k, dtype=np.int64), n))
 PY
-  evaluate --samples "../$work/cond.npy" --labels "../$work/cond-labels.npy" >/dev/null
-  # Keep the conditional run's FD apart: the unconditional run below owns `fd`.
-  /usr/bin/python3 - "$dir/model.json" "$GUIDANCE" <<'PY'
+    evaluate --samples "../$work/cond.npy" --labels "../$work/cond-labels.npy" >/dev/null
+    # One entry per guidance scale, with that run's FD; the unconditional run below owns `fd`.
+    /usr/bin/python3 - "$dir/model.json" "$g" <<'PY'
 import json, sys
-path, guidance = sys.argv[1], float(sys.argv[2])
+path, g = sys.argv[1], sys.argv[2]
 m = json.load(open(path))
 met = m["metrics"]
-met["class_accuracy"]["guidance"] = guidance
-met["class_accuracy"]["fd_test"] = met["fd"]["fd_test"]
+acc = met.pop("class_accuracy")
+met.setdefault("class_conditional", {})[f"guidance_{g}"] = {
+    **acc, "guidance": float(g), "sampler": "dpm++3m, 20 steps", "fd_test": met["fd"]["fd_test"]}
 json.dump(m, open(path, "w"), indent=2)
 open(path, "a").write("\n")
 PY
+  done
 fi
 
 cli sample --model "$model" --n "$SAMPLES" --seed 0 --out "$work/uncond.npy" --json

@@ -103,3 +103,13 @@ def test_ema_warms_up_then_settles_at_the_configured_decay():
     assert ema.model.weight.item() == pytest.approx(1 - 2 / 11)
     ema.updates = 100_000
     assert ema.current_decay() == 0.999
+
+
+def test_trainer_puts_model_batches_and_previews_on_its_device(tiny_config, tmp_path):
+    from training.train import Trainer
+    trainer = Trainer(tiny_config(), tmp_path, device="cpu")
+    x0 = trainer.batch(0)
+    assert x0.device == trainer.device == next(trainer.model.parameters()).device
+    loss, _ = trainer.train_step(x0)
+    assert loss > 0
+    assert trainer.sample_grid(count=2, steps=3).exists()

@@ -27,8 +27,9 @@ def predicts_noise(sde: SDE) -> bool:
 
 def dsm_loss(model: nn.Module, sde: SDE, x0: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     b = x0.shape[0]
-    t = torch.rand(b, generator=generator, device=x0.device) * (sde.T - sde.eps) + sde.eps
-    z = torch.randn(x0.shape, generator=generator, device=x0.device)
+    # Drawn on the CPU generator and moved: the same seed gives the same batch on any device.
+    t = (torch.rand(b, generator=generator) * (sde.T - sde.eps) + sde.eps).to(x0.device)
+    z = torch.randn(x0.shape, generator=generator).to(x0.device)
     mean, std = sde.marginal_prob(x0, t)
     std_b = std[:, None, None, None]
     out = model(mean + std_b * z, t)
@@ -40,5 +41,5 @@ def score_from_output(sde: SDE, out: torch.Tensor, t: torch.Tensor) -> torch.Ten
     """The network's output converted to a score, as the editor's engine does it."""
     if not predicts_noise(sde):
         return out
-    _, std = sde.marginal_prob(torch.zeros(1), t)
+    _, std = sde.marginal_prob(torch.zeros(1, device=t.device), t)
     return -out / std[:, None, None, None]

@@ -34,12 +34,14 @@ RUNS_DIR = Path(__file__).resolve().parents[1] / ".runs"
 
 
 class Trainer:
-    def __init__(self, cfg: TrainConfig, run_dir: Path, images: np.ndarray | None = None):
+    def __init__(self, cfg: TrainConfig, run_dir: Path, images: np.ndarray | None = None,
+                 device: str = "cpu"):
         self.cfg, self.run_dir = cfg, Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.device = torch.device(device)
         torch.manual_seed(cfg.seed)
         self.sde: SDE = cfg.make_sde()
-        self.model = ScoreUNet(cfg.unet, self.sde)
+        self.model = ScoreUNet(cfg.unet, self.sde).to(self.device)
         self.ema = EMA(self.model, cfg.ema)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr)
         self.step = 0
@@ -88,7 +90,7 @@ class Trainer:
         if self.cfg.hflip:
             flip = rng.random(self.cfg.batch) < 0.5
             x[flip] = x[flip, :, :, ::-1]
-        return torch.from_numpy(x)
+        return torch.from_numpy(x).to(self.device)
 
     def lr_at(self, step: int) -> float:
         return self.cfg.lr * min(1.0, (step + 1) / max(1, self.cfg.warmup))
@@ -114,8 +116,13 @@ class Trainer:
         model = self.ema.model.eval()
         c, s = self.cfg.unet.channels, self.cfg.size
         generator = torch.Generator().manual_seed(1234)  # same noise every time: grids are comparable
-        x = reverse_sde_sample(lambda x, t: score_from_output(self.sde, model(x, t), t),
-                               self.sde, (count, c, s, s), steps or self.cfg.sample_steps, generator)
+        dev = self.device
+
+        def score(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+            return score_from_output(self.sde, model(x.to(dev), t.to(dev)), t.to(dev)).cpu()
+
+        with torch.no_grad():
+            x = reverse_sde_sample(score, self.sde, (count, c, s, s), steps or self.cfg.sample_steps, generator)
         out_dir = self.run_dir / "samples"
         out_dir.mkdir(exist_ok=True)
         path = out_dir / f"step{self.step:07d}.png"
@@ -181,16 +188,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", required=True)
     parser.add_argument("--steps", type=int, help="total step target (default: the config's)")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+                        help="torch device, e.g. cuda or cuda:1 (default: cuda when available, else cpu)")
     parser.add_argument("--run-dir", type=Path, help="default: models/.runs/<config>")
     parser.add_argument("--sample-now", action="store_true", help="write one preview grid from the checkpoint and exit")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
     cfg = get_config(args.config)
-    trainer = Trainer(cfg, args.run_dir or RUNS_DIR / cfg.name)
+    trainer = Trainer(cfg, args.run_dir or RUNS_DIR / cfg.name, device=args.device)
     resumed = trainer.load_if_present()
     print(f"config {cfg.name}: {count_parameters(trainer.model):,} parameters; "
-          f"{'resumed at step ' + str(trainer.step) if resumed else 'fresh start'}", flush=True)
+          f"{'resumed at step ' + str(trainer.step) if resumed else 'fresh start'} on {trainer.device}", flush=True)
     if args.sample_now:
         print(trainer.sample_grid())
         return 0

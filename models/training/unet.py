@@ -186,20 +186,20 @@ class ScoreUNet(nn.Module):
         h = self.conv_in(x)
         skips = [h]
         for blocks in self.down:
-            h = self._apply(blocks, h, temb)
+            h = self._run_blocks(blocks, h, temb)
             skips.append(h)
-        h = self._apply(self.mid, h, temb)
+        h = self._run_blocks(self.mid, h, temb)
         for blocks in self.up:
             if isinstance(blocks[0], ResBlock):
                 h = torch.cat([h, skips.pop()], dim=1)
-            h = self._apply(blocks, h, temb)
+            h = self._run_blocks(blocks, h, temb)
         out = self.conv_out(F.silu(self.norm_out(h)))
         if self.is_ve:
             out = out / self.sde.sigma(t)[:, None, None, None]
         return out
 
     @staticmethod
-    def _apply(blocks, h, temb):
+    def _run_blocks(blocks, h, temb):
         for block in blocks:
             h = block(h, temb) if isinstance(block, ResBlock) else block(h)
         return h
