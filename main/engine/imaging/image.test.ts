@@ -154,6 +154,17 @@ describe('readImage / writeImage round trips', () => {
     expect(flat.notes).toContain('alpha channel flattened onto white');
     expect(Math.min(...flat.data)).toBe(1);
   });
+
+  it('says nothing about an alpha channel that is fully opaque', async () => {
+    const opaque = await sharp({
+      create: { width: 8, height: 8, channels: 4, background: { r: 40, g: 90, b: 200, alpha: 1 } },
+    })
+      .png()
+      .toBuffer();
+    const img = await readImage(opaque, { name: 'opaque.png' });
+    expect(img.notes).not.toContain('alpha channel flattened onto white');
+    expect(img.data[0]).toBeCloseTo(40 / 255, 6);
+  });
 });
 
 /** A PNG whose header claims width x height, followed by a few bytes of image data. */

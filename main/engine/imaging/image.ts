@@ -139,7 +139,10 @@ export async function readImage(
   if (meta.space === 'cmyk') notes.push('CMYK converted to sRGB');
   const icc =
     meta.space !== 'cmyk' && meta.icc && profileFits(meta.icc, gray ? 1 : 3) ? meta.icc : undefined;
-  if (meta.hasAlpha) notes.push('alpha channel flattened onto white');
+  // Screenshots and exports often carry an alpha channel that is fully opaque: say nothing then.
+  if (meta.hasAlpha && !(await isOpaque(bytes, maxPixels, name))) {
+    notes.push('alpha channel flattened onto white');
+  }
   if (wide && meta.depth !== 'ushort') {
     notes.push(`${meta.depth} samples converted to 16 bits`);
   }
@@ -386,4 +389,12 @@ export async function writeStrip(
   const source = frames.find((f) => f.source !== undefined)?.source;
   const strip = stripOf(frames);
   await writeImage(path, source !== undefined ? { ...strip, source } : strip, options);
+}
+
+async function isOpaque(bytes: Buffer, maxPixels: number, name: string): Promise<boolean> {
+  try {
+    return (await sharp(bytes, { limitInputPixels: maxPixels }).stats()).isOpaque;
+  } catch (e) {
+    throw new Error(`${name} is corrupt or truncated: ${firstLine(e)}`);
+  }
 }
