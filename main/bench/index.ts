@@ -1,6 +1,7 @@
 import { formatFlags, parseFlags, UsageError, type FlagTable, type RawFlags } from '../cli/args.ts';
 import { engineBench, engineFlags } from './engine.ts';
 import { inpaintMeanBench, inpaintMeanFlags } from './inpaint-mean.ts';
+import { rendererBench, rendererFlags } from './renderer.ts';
 import { tasksBench, tasksFlags } from './tasks.ts';
 
 interface Bench {
@@ -20,6 +21,11 @@ const BENCHES: Record<string, Bench> = {
     summary: 'network evaluations and seconds of every task per sampler on the bundled models',
     flags: tasksFlags,
     run: tasksBench,
+  },
+  renderer: {
+    summary: 'longest renderer main-thread task while a job runs (browser mode, Chromium)',
+    flags: rendererFlags,
+    run: rendererBench,
   },
   'inpaint-mean': {
     summary: 'mean of n inpaintings of held-out images, for the model-quality metrics',
