@@ -3,10 +3,10 @@
 # its model.json `metrics` through training.evaluate:
 #   Frechet distance of unconditional samples (fast sampler), class accuracy of class-conditional
 #   samples (when the model has a classifier), mean-of-samples inpainting PSNR against harmonic
-#   fill on held-out images with box and stroke masks.
+#   fill on held-out images with box and stroke masks, bits/dim and encode-decode error.
 # Usage: bash models/evaluate-model.sh MODEL_ID
 # Sizes (environment): SAMPLES (1000), PER_CLASS (100), GUIDANCES ('1 3'), INPAINT_IMAGES (50),
-# INPAINT_N (4), INPAINT_SAMPLER (pc), INPAINT_STEPS (200), THREADS (0 = all).
+# INPAINT_N (4), INPAINT_SAMPLER (pc), INPAINT_STEPS (200), ODE_IMAGES (32), THREADS (0 = all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=${1:?usage: evaluate-model.sh MODEL_ID}
@@ -16,6 +16,7 @@ mkdir -p "$work"
 SAMPLES=${SAMPLES:-1000} PER_CLASS=${PER_CLASS:-100} GUIDANCES=${GUIDANCES:-1 3}
 INPAINT_IMAGES=${INPAINT_IMAGES:-50} INPAINT_N=${INPAINT_N:-4}
 INPAINT_SAMPLER=${INPAINT_SAMPLER:-pc} INPAINT_STEPS=${INPAINT_STEPS:-200} THREADS=${THREADS:-0}
+ODE_IMAGES=${ODE_IMAGES:-32}
 evaluate() { (cd models && /usr/bin/python3 -m training.evaluate --model-dir "$model" "$@"); }
 cli() { npx tsx main/cli/index.ts "$@" --threads "$THREADS"; }
 
@@ -60,4 +61,40 @@ for kind in box stroke; do
   evaluate --inpainted "../$work/inpaint-$kind.npy" --mask-kind "$kind" \
     --sampler-note "$INPAINT_SAMPLER, $INPAINT_STEPS steps, mean of $INPAINT_N" >/dev/null
 done
+# Bits/dim and encode-decode error on the first ODE_IMAGES test images, through the same CLI.
+/usr/bin/python3 - "$model" "$work" "$ODE_IMAGES" <<'PY'
+import json, sys
+from pathlib import Path
+import numpy as np
+sys.path.insert(0, "models")
+from training.data import load_split, to_model_range
+model, work, n = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+from training.configs import get_config
+dataset = get_config(json.load(open(f"models/{model}/model.json"))["training"]["config"]).dataset
+u8 = load_split(dataset, "test")[0][:n]
+np.save(work / "test.npy", to_model_range(u8))
+# Uniform dequantization as in score_sde: level k becomes (k + U[0,1)) / 256, then [-1, 1].
+u = (u8.astype(np.float64) + np.random.default_rng(0).random(u8.shape)) / 256
+np.save(work / "test-dequantized.npy", (2 * u - 1).transpose(0, 3, 1, 2).astype(np.float32))
+PY
+cli likelihood --model "$model" --image "$work/test-dequantized.npy" --json > "$work/likelihood.json"
+cli encode --model "$model" --image "$work/test.npy" --out "$work/z.npy" --json > "$work/encode.json"
+cli decode --model "$model" --latent "$work/z.npy" --out "$work/decoded.npy" --json > "$work/decode.json"
+/usr/bin/python3 - "$dir/model.json" "$work" <<'PY'
+import json, sys
+import numpy as np
+path, work = sys.argv[1], sys.argv[2]
+lik = json.load(open(f"{work}/likelihood.json"))
+enc, dec = json.load(open(f"{work}/encode.json")), json.load(open(f"{work}/decode.json"))
+err = np.abs(np.load(f"{work}/decoded.npy").astype(np.float64) - np.load(f"{work}/test.npy"))
+m = json.load(open(path))
+m["metrics"]["bits_per_dim"] = {
+    "images": len(lik["bpdPerImage"]), "bpd": lik["bpd"], "probes": 1, "dequantized": "uniform, score_sde",
+    "nfe": lik["nfe"]}
+m["metrics"]["encode_decode"] = {
+    "images": int(err.shape[0]), "max_abs_error": float(err.max()), "mean_abs_error": float(err.mean()),
+    "rtol": 1e-5, "atol": 1e-5, "nfe_encode": enc["nfe"], "nfe_decode": dec["nfe"]}
+json.dump(m, open(path, "w"), indent=2)
+open(path, "a").write("\n")
+PY
 echo "metrics written to $dir/model.json"
