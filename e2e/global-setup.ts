@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
  * Builds the renderer if needed, makes the test models, and starts browser mode on a free port;
  * the printed address (with its token) reaches the specs as SDE_E2E_URL.
  *
- * Models: the bundled ones are not trained yet, so the specs run on analytic stand-ins whose
- * score is exact: an 8x8 RGB Gaussian (inpaint, colorize) written into .runs/ by
+ * Models: the specs run on analytic stand-ins whose score is exact, so they are fast and do not
+ * change when a bundled model is retrained: an 8x8 RGB Gaussian (inpaint, colorize) written into .runs/ by
  * models/analytic/make_gaussian_image_model.py, and the 4x4 Gaussian mixture with a classifier
  * from main/engine/__fixtures__/mixtures (generate by class, interpolate).
  */
