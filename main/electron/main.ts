@@ -163,7 +163,12 @@ async function main(): Promise<void> {
   let window: BrowserWindow | null = null;
   const host: ApiHost = createApiHost({
     spawn: utilitySpawner(),
-    modelRoots: [...modelRoots(), userModels],
+    // Packaged, the bundled models sit beside the asar (electron-builder extraResources).
+    modelRoots: [
+      ...modelRoots(),
+      ...(app.isPackaged ? [join(process.resourcesPath, 'models')] : []),
+      userModels,
+    ],
     settings: await fileSettings(join(userData, 'settings.json')),
     capabilities: { host: 'electron', canSaveToDisk: true },
     saveBytes: saveBytesWith(() => window),
