@@ -29,6 +29,16 @@ describe('electron-builder.yml', () => {
     expect(config.mac.target).toContainEqual({ target: 'dmg', arch: ['arm64'] });
   });
 
+  it('packs what npm run build writes, and package.json points at the main bundle', () => {
+    for (const dir of ['dist/app/**', 'dist/preload/**', 'dist/renderer/**']) {
+      expect(config.files).toContain(dir);
+    }
+    const pkg = JSON.parse(readFileSync(join(APP_ROOT, 'package.json'), 'utf8')) as {
+      main: string;
+    };
+    expect(pkg.main).toBe('dist/app/main.mjs');
+  });
+
   it('unpacks the native addons from the asar', () => {
     expect(config.asarUnpack).toEqual(
       expect.arrayContaining(['node_modules/onnxruntime-node/**', 'node_modules/sharp/**']),
