@@ -89,6 +89,17 @@ test.describe('editor', () => {
     await shot('10b-interpolated-samples');
   });
 
+  test('generate a class with the bundled Fashion-MNIST model', async ({ editor: page, shot }) => {
+    await page.getByTestId('tab-generate').click();
+    await page.getByTestId('model-select').selectOption('fashion28-vp');
+    await page.getByTestId('class-picker').getByRole('button', { name: 'Sneaker' }).click();
+    await page.getByTestId('variants').fill('8');
+    await page.getByTestId('run-generate').click();
+    await expect(page.getByTestId('variant-7')).toBeVisible();
+    await expect(page.getByTestId('results')).toContainText('model output shown');
+    await shot('10c-generated-fashion');
+  });
+
   test('interpolate between two seeds and export a GIF', async ({ editor: page, shot }) => {
     await page.getByTestId('tab-interpolate').click();
     await page.getByTestId('model-select').selectOption('vp-d16');
