@@ -80,6 +80,8 @@ export const modelInfoSchema = z.object({
   sde: z.enum(['ve', 'vp', 'subvp']).nullable(),
   /** Class labels of its classifier; empty when it has none (no class-conditional generation). */
   labels: z.array(z.string()),
+  /** Classifier guidance the model recommends (1 when it names none). */
+  guidance: z.number().min(0),
   license: z.string(),
   /** Why the folder cannot be used (broken manifest); listed so the user can fix an import. */
   error: z.string().nullable(),

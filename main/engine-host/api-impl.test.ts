@@ -127,6 +127,7 @@ describe('API implementation', () => {
     expect(models.find((m) => m.id === 'vp-d16')).toMatchObject({
       image: { channels: 1, height: 4, width: 4 },
       sde: 'vp',
+      guidance: 1,
       error: null,
     });
     host.dispose();

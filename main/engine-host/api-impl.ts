@@ -55,6 +55,7 @@ export function modelInfo(entry: ModelEntry): ModelInfo {
     },
     sde: m?.sde.type ?? null,
     labels: m?.classifier ? [...m.classifier.labels] : [],
+    guidance: m?.classifier?.guidance ?? 1,
     license: m?.license ?? '',
     error: entry.error ?? null,
   };

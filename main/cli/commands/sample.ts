@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { classIndexOf, generate } from '../../engine/tasks/generate.ts';
+import { classIndexOf, generate, recommendedGuidance } from '../../engine/tasks/generate.ts';
 import { flag, UsageError, validateFlags, type RawFlags } from '../args.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { checkOutPath } from '../out-path.ts';
@@ -28,7 +28,9 @@ const flags = {
   },
   guidance: {
     value: 'G',
-    help: 'weight of the classifier gradient (default 1, the paper; larger: more typical of the class)',
+    help:
+      "weight of the classifier gradient (default: the model's recommended guidance, else 1, the " +
+      'paper; larger: more typical of the class)',
   },
   ...samplerFlags(),
   out: { value: 'FILE', help: '.npy (float32 [N,C,H,W] in the model range) or .png (a grid)' },
@@ -74,7 +76,9 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
         seed: f.seed,
         signal: ctx.signal,
         onStep,
-        ...(classIndex !== undefined ? { classIndex, guidance: f.guidance ?? 1 } : {}),
+        ...(classIndex !== undefined
+          ? { classIndex, guidance: f.guidance ?? recommendedGuidance(model) }
+          : {}),
       }),
     );
     checkFinite(result.x, 'sampling');
@@ -87,7 +91,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
       n: f.n,
       seed: f.seed,
       class: label,
-      ...(label !== null ? { guidance: f.guidance ?? 1 } : {}),
+      ...(label !== null ? { guidance: f.guidance ?? recommendedGuidance(model) } : {}),
       nfe: result.nfe,
       seconds: roundSeconds(seconds),
       provider: model.provider,

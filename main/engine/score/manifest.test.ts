@@ -28,6 +28,14 @@ describe('parseManifest', () => {
     expect((m as Record<string, unknown>)['mixture']).toEqual({ weights: [1] });
   });
 
+  it('takes an optional recommended guidance for the classifier', () => {
+    const classifier = { file: 'classifier.onnx', labels: ['a', 'b'], guidance: 3 };
+    expect(parseManifest({ ...valid(), classifier }).classifier?.guidance).toBe(3);
+    expect(() =>
+      parseManifest({ ...valid(), classifier: { ...classifier, guidance: -1 } }),
+    ).toThrow(/classifier\.guidance/);
+  });
+
   it('fills SDE defaults and allows no classifier', () => {
     const m: Record<string, unknown> = {
       ...valid(),

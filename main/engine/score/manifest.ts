@@ -45,6 +45,8 @@ export const manifestSchema = z.looseObject({
     .looseObject({
       file: fileInFolder,
       labels: z.array(text.min(1)).min(2, { error: 'expected at least two labels' }),
+      /** Classifier weight the model's measurements recommend (1 = the paper's Eq. 14). */
+      guidance: z.number().min(0).max(100).optional(),
     })
     .optional(),
   license: text.min(1, { error: 'expected a non-empty string' }),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError } from '../samplers/instrument.ts';
 import { samplerSpecSchema, SAMPLERS, type SamplerSpecInput } from '../samplers/spec.ts';
 import { loadModel, type ScoreModel } from '../score/score-model.ts';
-import { classIndexOf, generate } from './generate.ts';
+import { classIndexOf, generate, recommendedGuidance } from './generate.ts';
 import { mixtureDir, nearestComponent, readMixture } from './mixture-fixture.ts';
 
 const spec = (s: SamplerSpecInput) => samplerSpecSchema.parse(s);
@@ -77,6 +77,20 @@ describe('generate on the exact vp mixture and its exact classifier', () => {
       /no class "zebra"; valid: 0 "a", 1 "b", 2 "c"/,
     );
     expect(() => classIndexOf(model, 3)).toThrow(/valid: 0 "a"/);
+  });
+
+  it("uses the model's recommended guidance unless one is asked for", async () => {
+    const recommending = {
+      ...model,
+      manifest: { ...model.manifest, classifier: { labels: ['a', 'b', 'c'], guidance: 0 } },
+    };
+    expect(recommendedGuidance(recommending)).toBe(0);
+    expect(recommendedGuidance({ manifest: { id: 'x' } })).toBe(1);
+    // Guidance 0 ignores the classifier: the samples equal the unconditional ones.
+    const o = { spec: spec({ sampler: 'dpm++3m', steps: 10 }), n: 8, seed: 4 };
+    const zero = await generate(recommending, { ...o, classIndex: 2 });
+    const free = await generate(model, o);
+    expect(zero.x.data).toEqual(free.x.data);
   });
 
   it('refuses class-conditional sampling without a classifier', async () => {

@@ -28,7 +28,7 @@ export async function generate(model: GenerateModel, o: GenerateOptions): Promis
   const opts = runOptions(o);
   let score: ScoreFn = model.score;
   if (o.classIndex !== undefined) {
-    score = guidedScore(model, o.classIndex, o.guidance ?? 1);
+    score = guidedScore(model, o.classIndex, o.guidance ?? recommendedGuidance(model));
   }
   const x = model.sde.priorSample([o.n, ...model.shape], opts.rng);
   return runSampler(o.spec, score, model.sde, x, opts);
@@ -75,4 +75,13 @@ function noClassifier(id: string | undefined): Error {
   return new Error(
     `model ${id ?? '(unnamed)'} has no classifier: class-conditional sampling needs one`,
   );
+}
+
+/**
+ * The guidance a class-conditional run uses when none is asked for: the model's own
+ * recommendation (its manifest, set from measured class accuracy), else 1, the paper's Eq. 14.
+ */
+export function recommendedGuidance(model: Pick<GenerateModel, 'manifest'>): number {
+  const classifier = model.manifest?.classifier as { guidance?: number } | undefined;
+  return classifier?.guidance ?? 1;
 }

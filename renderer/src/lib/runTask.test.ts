@@ -91,6 +91,7 @@ describe('runTask', () => {
       image: { channels: 1, height: 28, width: 28 },
       sde: 'vp' as const,
       labels: [],
+      guidance: 1,
       license: '',
       error: null,
     };
