@@ -68,10 +68,11 @@ def test_cli_keeps_other_manifest_keys(tmp_path):
                 "config": net.config.to_dict(), "model": net.state_dict(), "step": 7}, run / "checkpoint.pt")
     folder = tmp_path / "fashion28-vp"
     folder.mkdir()
-    (folder / "model.json").write_text(json.dumps({"format": 1, "score": {"file": "score.onnx"}, "metrics": {"fd": 1.5}}))
+    (folder / "model.json").write_text(json.dumps({"format": 1, "score": {"file": "score.onnx"}, "metrics": {"fd": 1.5},
+                                                   "classifier": {"file": "old.onnx", "labels": [], "guidance": 3}}))
     assert export_main(["--model-dir", str(folder), "--run", str(run)]) == 0
     manifest = json.loads((folder / "model.json").read_text())
     assert manifest["score"] == {"file": "score.onnx"}
     assert manifest["metrics"]["fd"] == 1.5
-    assert manifest["classifier"] == {"file": "classifier.onnx", "labels": [str(i) for i in range(10)]}
+    assert manifest["classifier"] == {"file": "classifier.onnx", "labels": [str(i) for i in range(10)], "guidance": 3}
     assert (folder / "classifier.onnx").exists()

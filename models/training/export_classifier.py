@@ -78,7 +78,11 @@ def main(argv: list[str] | None = None) -> int:
                     "sde": ckpt["sde"]}
 
         def add_classifier(manifest: dict) -> None:
-            manifest["classifier"] = {"file": "classifier.onnx", "labels": ckpt["labels"]}
+            # A recommended guidance comes from measurements (evaluate-model.sh), not from the
+            # checkpoint: a re-export keeps it.
+            old = manifest.get("classifier", {})
+            manifest["classifier"] = {"file": "classifier.onnx", "labels": ckpt["labels"],
+                                      **({"guidance": old["guidance"]} if "guidance" in old else {})}
             # Under "metrics", not "training": the score exporter rewrites "training" whole.
             manifest.setdefault("metrics", {})["classifier"] = {
                 "steps": ckpt["step"], "config": ckpt["config"], **ckpt.get("metrics", {})}
