@@ -2,8 +2,7 @@
  * One engine job, inside the engine process: a validated work item run through the engine's tasks
  * and full-resolution imaging pipelines, its results encoded as PNG.
  */
-import sharp from 'sharp';
-import { encodeImage, makeImage, toInterleaved, type RgbImage } from '../engine/imaging/image.ts';
+import { encodeGif, encodeImage, makeImage, type RgbImage } from '../engine/imaging/image.ts';
 import { colorizeImage, inpaintImage } from '../engine/imaging/fullres.ts';
 import { fromModelTensor, toModelTensor } from '../engine/imaging/tensorize.ts';
 import type { StepInfo } from '../engine/samplers/types.ts';
@@ -105,19 +104,9 @@ async function batchResults(model: EngineModel, x: Tensor): Promise<JobResult[]>
 
 /** A looping animation of model-size frames, 100 ms each. */
 async function animatedGif(model: EngineModel, x: Tensor): Promise<Uint8Array> {
-  const [frames, , height, width] = x.shape;
   const range = model.manifest.image.range;
-  const size = width * height * 3;
-  const stacked = new Uint8Array(size * frames);
-  for (let i = 0; i < frames; i++) {
-    const rgb = fromModelTensor(x, i, { range, channels: 3 });
-    stacked.set(toInterleaved(rgb, 8), i * size);
-  }
-  return sharp(stacked, {
-    raw: { width, height: height * frames, channels: 3, pageHeight: height },
-  })
-    .gif({ delay: new Array<number>(frames).fill(100), loop: 0, keepDuplicateFrames: true })
-    .toBuffer();
+  const frames = Array.from({ length: x.shape[0] }, (_, i) => fromModelTensor(x, i, { range }));
+  return encodeGif(frames);
 }
 
 export async function runWork(

@@ -336,27 +336,31 @@ function asRgb(img: RgbImage): RgbImage {
   return makeImage(img.width, img.height, 3, data, { isGray: true });
 }
 
-/** An animated GIF that loops forever, `delayMs` per frame. */
+/** The bytes of an animated GIF that loops forever, `delayMs` (default 100) per frame. */
+export async function encodeGif(frames: readonly RgbImage[], delayMs = 100): Promise<Buffer> {
+  sameSize(frames, 'a GIF');
+  const { width, height } = frames[0]!;
+  const stacked = new Uint8Array(width * height * 3 * frames.length);
+  frames.forEach((f, i) => stacked.set(toInterleaved(asRgb(f), 8), i * width * height * 3));
+  return sharp(stacked, {
+    raw: { width, height: height * frames.length, channels: 3, pageHeight: height },
+  })
+    .gif({ delay: frames.map(() => delayMs), loop: 0, keepDuplicateFrames: true })
+    .toBuffer();
+}
+
+/** An animated GIF file (see encodeGif). */
 export async function writeGif(
   path: string,
   frames: readonly RgbImage[],
   options: { delayMs?: number; overwrite?: boolean } = {},
 ): Promise<void> {
-  sameSize(frames, 'a GIF');
   if (extname(path).toLowerCase() !== '.gif') throw new Error(`cannot write ${path}: use .gif`);
-  const { width, height } = frames[0]!;
-  const stacked = new Uint8Array(width * height * 3 * frames.length);
-  frames.forEach((f, i) => stacked.set(toInterleaved(asRgb(f), 8), i * width * height * 3));
   const source = frames.find((f) => f.source !== undefined)?.source;
   if (source !== undefined && !options.overwrite && (await samePath(path, source))) {
     throw new Error(`refusing to overwrite the source image ${path}; pass overwrite to replace it`);
   }
-  const bytes = await sharp(stacked, {
-    raw: { width, height: height * frames.length, channels: 3, pageHeight: height },
-  })
-    .gif({ delay: frames.map(() => options.delayMs ?? 100), loop: 0, keepDuplicateFrames: true })
-    .toBuffer();
-  await writeAtomic(path, bytes);
+  await writeAtomic(path, await encodeGif(frames, options.delayMs));
 }
 
 /** The frames side by side, left to right, as one image. */
