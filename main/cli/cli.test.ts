@@ -72,7 +72,8 @@ describe('sample', () => {
   it('stops on Ctrl-C between evaluations and writes nothing', async () => {
     const file = join(out, 'cancelled.npy');
     const run = await cli(
-      base('vp-d16', 'cancelled.npy', '--n', '64', '--sampler', 'pc'),
+      // Long enough (100k evaluations) that the run cannot finish before the signal arrives.
+      base('vp-d16', 'cancelled.npy', '--n', '64', '--sampler', 'pc', '--steps', '50000'),
       (text, kill) => {
         if (/sampling/.test(text)) kill();
       },

@@ -1,7 +1,7 @@
 import { tensor, type Tensor } from '../tensor.ts';
 import type { Sde } from '../sde/sde.ts';
 import { denoiseAtEps } from './denoise.ts';
-import { rk45, type OdeFn } from './rk45.ts';
+import { batchGroups, rk45, type OdeFn } from './rk45.ts';
 import { linspace } from './schedules.ts';
 import { constrained, type SamplerOptions, type ScoreFn } from './types.ts';
 
@@ -41,6 +41,7 @@ export async function sampleOde(
     ...o,
     project,
     maxStep,
+    groups: batchGroups(x.shape[0], x.data.length / x.shape[0]),
   });
   const out = tensor(Float32Array.from(y), x.shape);
   return o.denoise ? denoiseAtEps(score, sde, constrained(o, out, sde.eps), o.rng) : out;

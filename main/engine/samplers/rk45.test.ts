@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rk45 } from './rk45.ts';
+import { batchGroups, rk45 } from './rk45.ts';
 
 describe('rk45', () => {
   it('solves a linear system to tolerance, forwards and backwards', async () => {
@@ -44,5 +44,21 @@ describe('rk45', () => {
     await expect(
       rk45(bad, Float64Array.from([1]), 0, 1, { rtol: 1e-3, atol: 1e-3 }),
     ).rejects.toThrow(/not finite/);
+  });
+});
+
+describe('rk45 on a batch of independent systems', () => {
+  it('holds every item to the tolerance, not just the batch average', async () => {
+    // 63 slow items and one fast one: one RMS over all 64 averages the fast item's error away.
+    const rates = Float64Array.from({ length: 64 }, (_, i) => (i === 0 ? 40 : 0.1));
+    const f = async (_t: number, y: Float64Array) => y.map((v, i) => -rates[i]! * v);
+    const y0 = new Float64Array(64).fill(1);
+    const o = { rtol: 1e-4, atol: 1e-4 };
+    const pooled = await rk45(f, y0, 0, 1, o);
+    const grouped = await rk45(f, y0, 0, 1, { ...o, groups: batchGroups(64, 1) });
+    const error = (y: Float64Array) => Math.abs(y[0]! - Math.exp(-40));
+    expect(error(grouped.y)).toBeLessThan(1e-4);
+    expect(error(grouped.y)).toBeLessThan(error(pooled.y));
+    expect(grouped.nfe).toBeGreaterThan(pooled.nfe);
   });
 });

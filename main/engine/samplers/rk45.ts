@@ -12,10 +12,29 @@ export interface Rk45Options {
   /** Largest step; unbounded by default. */
   maxStep?: number | undefined;
   /**
+   * The state holds independent systems (the items of a batch): the group of each component.
+   * The error is then the worst group's RMS, so every item meets the tolerance; one RMS over the
+   * whole batch would let a single image's error be averaged away by the others.
+   */
+  groups?: ErrorGroups | undefined;
+  /**
    * Replaces the state after each accepted step (and at the start), for constrained sampling. The
    * derivative is then evaluated afresh: the first-same-as-last saving is lost on such steps.
    */
   project?: ((t: number, y: Float64Array) => Float64Array) | undefined;
+}
+
+export interface ErrorGroups {
+  count: number;
+  /** Group index of each state component. */
+  of: Int32Array;
+}
+
+/** Groups for a batch of `items` systems of `size` values each, laid out one after another. */
+export function batchGroups(items: number, size: number): ErrorGroups {
+  const of = new Int32Array(items * size);
+  for (let i = 0; i < of.length; i++) of[i] = Math.floor(i / size);
+  return { count: items, of };
 }
 
 export interface Rk45Result {
@@ -39,6 +58,7 @@ const B = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84];
 // Fifth-order minus embedded fourth-order weights; the last one multiplies the FSAL stage k7.
 const E = [71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40];
 
+const WHOLE: ErrorGroups = { count: 1, of: new Int32Array(0) };
 const SAFETY = 0.9;
 const MIN_FACTOR = 0.2;
 const MAX_FACTOR = 10;
@@ -114,14 +134,21 @@ export async function rk45(
       const tNew = dir * (t1 - (t + hs)) < 1e-14 ? t1 : t + hs;
       k[6] = await evalF(tNew, yNew);
       const scale = scaleOf(y, yNew);
-      let errSq = 0;
+      const groups = o.groups ?? WHOLE;
+      const sumSq = new Float64Array(groups.count);
+      const count = new Float64Array(groups.count);
       for (let i = 0; i < n; i++) {
         let e = 0;
         for (let j = 0; j < 7; j++) e += E[j]! * k[j]![i]!;
         const r = (hs * e) / scale[i]!;
-        errSq += r * r;
+        const g = o.groups ? o.groups.of[i]! : 0;
+        sumSq[g]! += r * r;
+        count[g]!++;
       }
-      const err = Math.sqrt(errSq / n);
+      let err = 0;
+      for (let g = 0; g < groups.count; g++) {
+        if (count[g]! > 0) err = Math.max(err, Math.sqrt(sumSq[g]! / count[g]!));
+      }
       if (err < 1) {
         const factor = err === 0 ? MAX_FACTOR : Math.min(MAX_FACTOR, SAFETY * err ** -0.2);
         // Right after a rejection, do not grow the step again (Hairer's recommendation).

@@ -2,7 +2,7 @@ import { createRng } from '../rng.ts';
 import { runSampler } from '../samplers/index.ts';
 import { instrument } from '../samplers/instrument.ts';
 import { probabilityFlow } from '../samplers/ode.ts';
-import { rk45 } from '../samplers/rk45.ts';
+import { batchGroups, rk45 } from '../samplers/rk45.ts';
 import { samplerSpecSchema } from '../samplers/spec.ts';
 import type { StepInfo } from '../samplers/types.ts';
 import { tensor, type Tensor } from '../tensor.ts';
@@ -43,7 +43,7 @@ export async function encode(
     Float64Array.from(x.data),
     sde.eps,
     sde.T,
-    o,
+    { ...o, groups: batchGroups(x.shape[0], x.data.length / x.shape[0]) },
   );
   return { z: tensor(Float32Array.from(y), x.shape), nfe: counted.nfe() };
 }

@@ -1,6 +1,6 @@
 import { createRng, type GaussianRng } from '../rng.ts';
 import { instrument } from '../samplers/instrument.ts';
-import { rk45 } from '../samplers/rk45.ts';
+import { rk45, type ErrorGroups } from '../samplers/rk45.ts';
 import type { ScoreFn, StepInfo } from '../samplers/types.ts';
 import type { Sde } from '../sde/sde.ts';
 import { tensor, type Tensor } from '../tensor.ts';
@@ -82,7 +82,7 @@ export async function likelihood(
     y0,
     sde.eps,
     sde.T,
-    o,
+    { ...o, groups: itemGroups(b, d) },
   );
   const z = tensor(Float32Array.from(y.subarray(0, b * d)), x.shape);
   const prior = sde.priorLogp(z);
@@ -200,4 +200,12 @@ function augmentedFlow(
     }
     return out;
   };
+}
+
+/** Each item's pixels and its log-density change form one group of the augmented state. */
+function itemGroups(b: number, d: number): ErrorGroups {
+  const of = new Int32Array(b * d + b);
+  for (let i = 0; i < b * d; i++) of[i] = Math.floor(i / d);
+  for (let i = 0; i < b; i++) of[b * d + i] = i;
+  return { count: b, of };
 }
