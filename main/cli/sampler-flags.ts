@@ -43,7 +43,7 @@ export const modelFields = {
 type ModelFlags = z.output<z.ZodObject<typeof modelFields>>;
 
 /** Loads `--model`; a missing or broken model folder is the user's input, so exit code 2. */
-export async function loadModelFlag(f: ModelFlags, ctx: CommandContext): Promise<ScoreModel> {
+async function loadModelFlag(f: ModelFlags, ctx: CommandContext): Promise<ScoreModel> {
   const model = await resolveModelDir(f.model)
     .then((dir) =>
       loadModel(dir, {
@@ -57,6 +57,20 @@ export async function loadModelFlag(f: ModelFlags, ctx: CommandContext): Promise
     });
   for (const note of model.notes) ctx.stderr.write(`note: ${note}\n`);
   return model;
+}
+
+/** Loads the --model of a command, runs `use` with it, and always releases its sessions. */
+export async function withModel<T>(
+  f: ModelFlags,
+  ctx: CommandContext,
+  use: (model: ScoreModel) => Promise<T>,
+): Promise<T> {
+  const model = await loadModelFlag(f, ctx);
+  try {
+    return await use(model);
+  } finally {
+    await model.dispose();
+  }
 }
 
 /** How many variants and which noise: the same seed gives the same pixels. */

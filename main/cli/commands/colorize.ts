@@ -8,7 +8,7 @@ import { report, roundSeconds, timed } from '../report.ts';
 import {
   jsonField,
   jsonFlag,
-  loadModelFlag,
+  withModel,
   modelFields,
   modelFlags,
   samplerFields,
@@ -63,8 +63,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
   const spec = samplerSpec(f, 'pc');
   const image = await readPhoto(f.image, ctx);
   if (!image.isGray) ctx.stderr.write('note: the image has colour; only its luminance is kept\n');
-  const model = await loadModelFlag(f, ctx);
-  try {
+  await withModel(f, ctx, async (model) => {
     if (model.shape[0] !== 3) {
       throw new UsageError(
         `colorization needs a 3-channel (RGB) model, ${model.manifest.id} has ${model.shape[0]}`,
@@ -105,9 +104,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
       `wrote ${paths.join(', ')}: ${f.n} coloring(s) of ${image.width}x${image.height}, ` +
         `${spec.sampler}, ${result.nfe} evaluations, ${summary.seconds} s on ${model.provider}`,
     );
-  } finally {
-    await model.dispose();
-  }
+  });
 }
 
 export const colorizeCommand: Command = {

@@ -8,7 +8,7 @@ import { report, roundSeconds, timed } from '../report.ts';
 import {
   jsonField,
   jsonFlag,
-  loadModelFlag,
+  withModel,
   modelFields,
   modelFlags,
   toleranceFields,
@@ -48,8 +48,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
   const out = await checkOutPath(f.out, BATCH_OUTPUTS);
   await refuseOverwrite([out.path], f.latent);
   const tol = tolerances(f);
-  const model = await loadModelFlag(f, ctx);
-  try {
+  await withModel(f, ctx, async (model) => {
     checkPngChannels(out.ext, model);
     const { x: z } = await readModelInput(f.latent, model, ctx);
     const { result, seconds } = await timed(ctx, 'decoding (ode)', (onStep) =>
@@ -74,9 +73,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
       `wrote ${out.path}: ${z.shape[0]} image(s) decoded, ` +
         `${result.nfe} evaluations, ${summary.seconds} s on ${model.provider}`,
     );
-  } finally {
-    await model.dispose();
-  }
+  });
 }
 
 export const decodeCommand: Command = {

@@ -8,7 +8,7 @@ import { report, roundSeconds, timed } from '../report.ts';
 import {
   jsonField,
   jsonFlag,
-  loadModelFlag,
+  withModel,
   modelFields,
   modelFlags,
   toleranceFields,
@@ -41,8 +41,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
   const out = await checkOutPath(f.out, ['.npy']);
   await refuseOverwrite([out.path], f.image);
   const tol = tolerances(f);
-  const model = await loadModelFlag(f, ctx);
-  try {
+  await withModel(f, ctx, async (model) => {
     const { x } = await readModelInput(f.image, model, ctx);
     const { result, seconds } = await timed(ctx, 'encoding (ode)', (onStep) =>
       encode(model, x, { ...tol, signal: ctx.signal, onStep }),
@@ -66,9 +65,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
       `wrote ${out.path}: latent codes of ${x.shape[0]} image(s), ` +
         `${result.nfe} evaluations, ${summary.seconds} s on ${model.provider}`,
     );
-  } finally {
-    await model.dispose();
-  }
+  });
 }
 
 export const encodeCommand: Command = {

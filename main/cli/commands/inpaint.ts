@@ -10,7 +10,7 @@ import { report, roundSeconds, timed } from '../report.ts';
 import {
   jsonField,
   jsonFlag,
-  loadModelFlag,
+  withModel,
   modelFields,
   modelFlags,
   samplerFields,
@@ -90,8 +90,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
       `--dilate (${dilate}) + --feather (${feather}) must fit in --margin (${margin})`,
     );
   }
-  const model = await loadModelFlag(f, ctx);
-  try {
+  await withModel(f, ctx, async (model) => {
     const { result, seconds } = await timed(ctx, `inpainting (${spec.sampler})`, (onStep) =>
       inpaintImage(image, mask, {
         shape: model.shape,
@@ -139,9 +138,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
         `(${result.crops.length} crop(s) at ${model.shape[2]}x${model.shape[1]}), ${spec.sampler}, ` +
         `${result.nfe} evaluations, ${summary.seconds} s on ${model.provider}`,
     );
-  } finally {
-    await model.dispose();
-  }
+  });
 }
 
 export const inpaintCommand: Command = {

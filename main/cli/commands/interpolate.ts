@@ -12,7 +12,7 @@ import { report, roundSeconds, timed } from '../report.ts';
 import {
   jsonField,
   jsonFlag,
-  loadModelFlag,
+  withModel,
   modelFields,
   modelFlags,
   samplerFields,
@@ -88,8 +88,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
         'choose ode, euler, heun, dpm++2m, dpm++3m or heun-karras',
     );
   }
-  const model = await loadModelFlag(f, ctx);
-  try {
+  await withModel(f, ctx, async (model) => {
     checkPngChannels(out.ext, model);
     let ends: InterpolationEnds;
     let encodeNfe = 0;
@@ -146,9 +145,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
       `wrote ${out.path}: ${f.frames} frames, ${spec.sampler}, ` +
         `${summary.nfe} evaluations, ${summary.seconds} s on ${model.provider}`,
     );
-  } finally {
-    await model.dispose();
-  }
+  });
 }
 
 export const interpolateCommand: Command = {

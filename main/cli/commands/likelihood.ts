@@ -7,7 +7,7 @@ import { report, roundSeconds, timed } from '../report.ts';
 import {
   jsonField,
   jsonFlag,
-  loadModelFlag,
+  withModel,
   modelFields,
   modelFlags,
   toleranceFields,
@@ -50,8 +50,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
     throw new UsageError('--exact computes the divergence without probes; drop --probes');
   }
   const tol = tolerances(f);
-  const model = await loadModelFlag(f, ctx);
-  try {
+  await withModel(f, ctx, async (model) => {
     const [c, h, w] = model.shape;
     if (f.exact && c * h * w > 1024) {
       throw new UsageError(
@@ -100,9 +99,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
       `${bpd.toFixed(4)} bits/dim (${summary.divergence}${x.shape[0] > 1 ? `, mean of ${x.shape[0]} images` : ''}), ` +
         `${result.nfe} evaluations, ${summary.seconds} s on ${model.provider}`,
     );
-  } finally {
-    await model.dispose();
-  }
+  });
 }
 
 export const likelihoodCommand: Command = {

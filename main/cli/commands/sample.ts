@@ -7,7 +7,7 @@ import { report, roundSeconds, timed } from '../report.ts';
 import {
   jsonField,
   jsonFlag,
-  loadModelFlag,
+  withModel,
   modelFields,
   modelFlags,
   samplerFields,
@@ -58,8 +58,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
   }
   const out = await checkOutPath(f.out, BATCH_OUTPUTS);
   const spec = samplerSpec(f);
-  const model = await loadModelFlag(f, ctx);
-  try {
+  await withModel(f, ctx, async (model) => {
     checkPngChannels(out.ext, model);
     let classIndex: number | undefined;
     if (f.class !== undefined) {
@@ -105,9 +104,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
       `wrote ${out.path}: ${f.n} samples${of} of ${summary.model}, ${spec.sampler}, ` +
         `${result.nfe} evaluations, ${summary.seconds} s on ${model.provider}`,
     );
-  } finally {
-    await model.dispose();
-  }
+  });
 }
 
 export const sampleCommand: Command = {
