@@ -45,7 +45,7 @@ export function entryExecArgv(entry: string): string[] {
 }
 
 /** tsx's loader as a file URL, so the child finds it whatever its working directory. */
-export function tsxLoaderUrl(): string {
+function tsxLoaderUrl(): string {
   return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 }
 

@@ -17,12 +17,3 @@ export function tensor(data: Float32Array, shape: Tensor['shape']): Tensor {
 export function like(x: Tensor, data: Float32Array): Tensor {
   return tensor(data, x.shape);
 }
-
-export function batchSize(x: Tensor): number {
-  return x.shape[0];
-}
-
-/** Values per batch item (C*H*W). */
-export function itemSize(x: Tensor): number {
-  return x.shape[1] * x.shape[2] * x.shape[3];
-}

@@ -30,7 +30,7 @@ export function timeAtScaledSigma(sde: Sde, sigma: number): number {
 }
 
 /** Times from T to eps evenly spaced in log-SNR (DPM-Solver's recommended spacing at low resolution). */
-export function logSnrTimes(sde: Sde, steps: number): number[] {
+function logSnrTimes(sde: Sde, steps: number): number[] {
   const hi = Math.log(scaledSigma(sde, sde.T));
   const lo = Math.log(scaledSigma(sde, sde.eps));
   return linspace(hi, lo, steps + 1).map((l, i) =>
@@ -39,7 +39,7 @@ export function logSnrTimes(sde: Sde, steps: number): number[] {
 }
 
 /** Karras et al. (EDM) schedule: sigma~ from max to min, evenly spaced in sigma^(1/rho). */
-export function karrasTimes(sde: Sde, steps: number, rho = 7): number[] {
+function karrasTimes(sde: Sde, steps: number, rho = 7): number[] {
   const max = scaledSigma(sde, sde.T) ** (1 / rho);
   const min = scaledSigma(sde, sde.eps) ** (1 / rho);
   return linspace(max, min, steps + 1).map((s, i) =>
@@ -48,7 +48,7 @@ export function karrasTimes(sde: Sde, steps: number, rho = 7): number[] {
 }
 
 /** Times from T to eps evenly spaced in sqrt(t), i.e. denser near the data (DPM-Solver's "time_quadratic"). */
-export function timeQuadraticTimes(sde: Sde, steps: number): number[] {
+function timeQuadraticTimes(sde: Sde, steps: number): number[] {
   return linspace(Math.sqrt(sde.T), Math.sqrt(sde.eps), steps + 1).map((v, i) =>
     i === 0 ? sde.T : i === steps ? sde.eps : v * v,
   );
