@@ -1,4 +1,4 @@
-import type { SamplerSpecInput } from '../../../preload/api';
+import { SAMPLERS, type SamplerSpecInput } from '../../../preload/api';
 
 /**
  * Sampling presets the panels offer. Fast: DPM-Solver++ (3M) on the probability-flow ODE, 20
@@ -17,15 +17,11 @@ export const PRESET_LABELS: Record<Preset, string> = {
   custom: 'Custom',
 };
 
-/** Samplers that integrate the probability-flow ODE (interpolation decodes latent codes with one). */
-export const ODE_SAMPLERS: SamplerName[] = [
-  'ode',
-  'euler',
-  'heun',
-  'dpm++2m',
-  'dpm++3m',
-  'heun-karras',
-];
+/**
+ * Samplers that integrate the probability-flow ODE (interpolation decodes latent codes with one):
+ * every sampler of the engine but the stochastic predictor-corrector.
+ */
+export const ODE_SAMPLERS: SamplerName[] = SAMPLERS.filter((s) => s !== 'pc');
 
 export function specFor(
   preset: Preset,
