@@ -9,7 +9,7 @@ import type { StepInfo } from '../engine/samplers/types.ts';
 import type { ScoreModel } from '../engine/score/score-model.ts';
 import { colorize } from '../engine/tasks/colorize.ts';
 import { encode } from '../engine/tasks/encode.ts';
-import { classIndexOf, generate, recommendedGuidance } from '../engine/tasks/generate.ts';
+import { classIndexOf, generate } from '../engine/tasks/generate.ts';
 import { inpaint } from '../engine/tasks/inpaint.ts';
 import { interpolate } from '../engine/tasks/interpolate.ts';
 import type { TaskOptions } from '../engine/tasks/types.ts';
@@ -129,9 +129,9 @@ export async function runWork(
         work.classLabel === undefined ? undefined : classIndexOf(model, work.classLabel);
       const out = await generate(model, {
         ...task(work.n, work.seed),
-        ...(classIndex === undefined
-          ? {}
-          : { classIndex, guidance: work.guidance ?? recommendedGuidance(model) }),
+        // Without a guidance of the user's, generate() takes the model's recommended one.
+        ...(classIndex === undefined ? {} : { classIndex }),
+        ...(work.guidance === undefined ? {} : { guidance: work.guidance }),
       });
       return { results: await batchResults(model, out.x), nfe: out.nfe };
     }

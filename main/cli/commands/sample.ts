@@ -68,6 +68,8 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
         throw new UsageError(`--class: ${(e as Error).message}`);
       }
     }
+    // Resolved here rather than left to generate() because the summary reports it.
+    const guidance = f.guidance ?? recommendedGuidance(model);
     const { result, seconds } = await timed(ctx, `sampling (${spec.sampler})`, (onStep) =>
       generate(model, {
         spec,
@@ -75,9 +77,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
         seed: f.seed,
         signal: ctx.signal,
         onStep,
-        ...(classIndex !== undefined
-          ? { classIndex, guidance: f.guidance ?? recommendedGuidance(model) }
-          : {}),
+        ...(classIndex !== undefined ? { classIndex, guidance } : {}),
       }),
     );
     checkFinite(result.x, 'sampling');
@@ -90,7 +90,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
       n: f.n,
       seed: f.seed,
       class: label,
-      ...(label !== null ? { guidance: f.guidance ?? recommendedGuidance(model) } : {}),
+      ...(label !== null ? { guidance } : {}),
       nfe: result.nfe,
       seconds: roundSeconds(seconds),
       provider: model.provider,
