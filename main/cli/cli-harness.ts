@@ -14,7 +14,10 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs the CLI; `whenStderr` gets the stderr so far and a function that sends Ctrl-C. */
+/**
+ * Runs the CLI; `whenStderr` gets the stderr so far and a function that sends Ctrl-C once, as a
+ * user presses it once: a second signal after the CLI has dropped its handler would kill it.
+ */
 export function cli(
   args: string[],
   whenStderr?: (text: string, interrupt: () => void) => void,
@@ -27,10 +30,16 @@ export function cli(
     });
     let stdout = '';
     let stderr = '';
+    let interrupted = false;
+    const interrupt = () => {
+      if (interrupted) return;
+      interrupted = true;
+      child.kill('SIGINT');
+    };
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      whenStderr?.(stderr, () => child.kill('SIGINT'));
+      whenStderr?.(stderr, interrupt);
     });
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
