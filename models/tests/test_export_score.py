@@ -96,3 +96,12 @@ def test_onnx_matches_pytorch_ema_weights(tiny_config, tmp_path, name, predicts)
         expected = trainer.ema.model.eval()(torch.from_numpy(x), torch.from_numpy(t)).numpy()
     assert outputs["score"].shape == expected.shape
     assert np.abs(outputs["score"] - expected).max() <= 1e-4 * max(1.0, np.abs(expected).max())
+
+
+@pytest.mark.parametrize("name,weights", [("fashion28-vp", "MIT"), ("celeba32", "non-commercial")])
+def test_the_weights_license_follows_the_training_data(tiny_config, tmp_path, name, weights):
+    cfg = tiny_config(name)
+    _trained(cfg, tmp_path / "run")
+    manifest = export(cfg, tmp_path / "run", tmp_path / "m")
+    assert manifest["license"].startswith(f"Model weights: {weights}")
+    assert f"- Model weights: {weights}" in (tmp_path / "m" / "MODEL_CARD.md").read_text()

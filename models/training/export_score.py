@@ -28,13 +28,18 @@ from .unet import count_parameters
 
 OPSET = 17
 
+# (data, its terms, the weights' license): weights learned from non-commercial data inherit
+# that restriction, so the license is per dataset, not one for the project.
 DATA_TERMS = {
     "fashion-mnist": ("Fashion-MNIST (Xiao, Rasul & Vollgraf 2017), 60,000 training images, 28x28 grayscale",
-                      "Fashion-MNIST is released under the MIT license."),
+                      "Fashion-MNIST is released under the MIT license.",
+                      "MIT, as the rest of this project"),
     "cifar10": ("CIFAR-10 (Krizhevsky 2009), 50,000 training images, 32x32 RGB, re-encoded as JPEG q75",
-                "CIFAR-10 terms: cite Krizhevsky, Learning Multiple Layers of Features from Tiny Images, 2009."),
+                "CIFAR-10 terms: cite Krizhevsky, Learning Multiple Layers of Features from Tiny Images, 2009.",
+                "MIT, as the rest of this project"),
     "celeba": ("CelebA aligned faces (Liu et al. 2015), first 8,000 of a 9,000-image subset, square crop",
-               "CelebA is available for non-commercial research purposes only; so is this model."),
+               "CelebA is available for non-commercial research purposes only; so is this model.",
+               "non-commercial research use only, as CelebA itself"),
 }
 
 
@@ -57,7 +62,7 @@ def export_onnx(model: torch.nn.Module, cfg: TrainConfig, path: Path) -> None:
 
 
 def update_manifest(out_dir: Path, cfg: TrainConfig, training: dict) -> dict:
-    data, terms = DATA_TERMS[cfg.dataset]
+    data, terms, weights = DATA_TERMS[cfg.dataset]
     sde = cfg.make_sde()
     ours = {
         "format": 1,
@@ -66,7 +71,7 @@ def update_manifest(out_dir: Path, cfg: TrainConfig, training: dict) -> dict:
         "image": {"channels": cfg.unet.channels, "height": cfg.size, "width": cfg.size, "range": [-1, 1]},
         "sde": sde.manifest(),
         "score": {"file": "score.onnx", "predicts": "noise" if predicts_noise(sde) else "score"},
-        "license": f"Model weights: MIT (this project). Training data: {terms}",
+        "license": f"Model weights: {weights}. Training data: {terms}",
         "data": data,
         "training": training,
     }
@@ -85,7 +90,7 @@ def update_manifest(out_dir: Path, cfg: TrainConfig, training: dict) -> dict:
 
 def model_card(cfg: TrainConfig, manifest: dict) -> str:
     training = manifest["training"]
-    data, terms = DATA_TERMS[cfg.dataset]
+    data, terms, weights = DATA_TERMS[cfg.dataset]
     u = cfg.unet
     labels = labels_for(cfg.dataset)
     lines = [
@@ -99,7 +104,7 @@ def model_card(cfg: TrainConfig, manifest: dict) -> str:
         f"- Data: {data}.",
         f"- {terms}",
         *([f"- Classes: {', '.join(labels)}."] if labels else []),
-        "- Model weights: MIT, as the rest of this project.",
+        f"- Model weights: {weights}.",
         "",
         "## Model",
         f"- SDE: `{json.dumps(manifest['sde'])}`.",
