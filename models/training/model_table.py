@@ -1,0 +1,152 @@
+"""The README's table of bundled models, made from their `model.json` files.
+
+    cd models && /usr/bin/python3 -m training.model_table                  # print the table
+    cd models && /usr/bin/python3 -m training.model_table --write-readme   # rewrite README's block
+
+The figures live in each manifest's `metrics` (written by `evaluate-model.sh`); the README shows
+them as one generated block between two marker comments, and a test fails when that block and
+the manifests on disk disagree, so the README cannot drift from the measurements.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+MODELS_DIR = Path(__file__).resolve().parent.parent
+README = MODELS_DIR.parent / "README.md"
+BEGIN = "<!-- models:begin (generated from models/*/model.json by training.model_table) -->"
+END = "<!-- models:end -->"
+MISSING = "—"
+
+HEADER = ("model", "data", "SDE", "image", "parameters", "training steps",
+          "FD test (real vs real)", "class accuracy at best guidance",
+          "inpainting dB, box / strokes vs harmonic", "colorization dB vs gray", "bits/dim",
+          "fast sampler NFE")
+SDE_NAMES = {"vp": "VP", "ve": "VE", "subvp": "sub-VP"}
+CHANNEL_NAMES = {1: "gray", 3: "RGB"}
+
+
+def bundled_manifests(models_dir: Path = MODELS_DIR) -> list[dict]:
+    """Every `models/<folder>/model.json`, by folder name; hidden folders (.runs, .cache) skipped.
+
+    The same rule as the engine's model listing and the packaging filter: a folder is a model
+    exactly when it holds a model.json.
+    """
+    folders = sorted(d for d in models_dir.iterdir()
+                     if d.is_dir() and not d.name.startswith(".") and (d / "model.json").is_file())
+    return [json.loads((d / "model.json").read_text()) for d in folders]
+
+
+def _get(tree: dict, *keys):
+    """tree[k0][k1]...; None where any level is missing, so absent figures print as a dash."""
+    for key in keys:
+        if not isinstance(tree, dict) or key not in tree:
+            return None
+        tree = tree[key]
+    return tree
+
+
+def _num(value, fmt: str) -> str:
+    return MISSING if value is None else format(value, fmt)
+
+
+def _data(m: dict) -> str:
+    # The manifest's `data` is a full citation; the table keeps the dataset's name.
+    name = m["data"].split(" (")[0].split(",")[0].strip()
+    labels = _get(m, "classifier", "labels")
+    return f"{name}, {len(labels)} classes" if labels else name
+
+
+def _image(m: dict) -> str:
+    img = m["image"]
+    channels = CHANNEL_NAMES.get(img["channels"], f"{img['channels']} channels")
+    return f"{img['height']}x{img['width']} {channels}"
+
+
+def _parameters(m: dict) -> str:
+    score = _get(m, "training", "parameters")
+    classifier = _get(m, "metrics", "classifier", "parameters")
+    text = MISSING if score is None else f"{score / 1e6:.2g}M"
+    return text if classifier is None else f"{text} + {classifier / 1e6:.2g}M classifier"
+
+
+def _fd(metrics: dict) -> str:
+    fd, real = _get(metrics, "fd", "fd_test"), _get(metrics, "fd", "fd_train_vs_test")
+    if fd is None:
+        return MISSING
+    return f"{fd:.2f}" if real is None else f"{fd:.2f} ({real:.2f})"
+
+
+def _class_accuracy(metrics: dict) -> str:
+    runs = [r for r in (_get(metrics, "class_conditional") or {}).values() if "accuracy" in r]
+    if not runs:
+        return MISSING
+    best = max(runs, key=lambda r: r["accuracy"])
+    return f"{100 * best['accuracy']:.1f}% at {best['guidance']:g}"
+
+
+def _inpaint(metrics: dict) -> str:
+    kinds = ("box", "stroke")
+    model = [_get(metrics, "inpaint", k, "model_psnr") for k in kinds]
+    harmonic = [_get(metrics, "inpaint", k, "harmonic_psnr_same_images") for k in kinds]
+    if all(v is None for v in model):
+        return MISSING
+    def pair(values) -> str:
+        return " / ".join(_num(v, ".1f") for v in values)
+    return f"{pair(model)} vs {pair(harmonic)}"
+
+
+def _colorize(metrics: dict) -> str:
+    model = _get(metrics, "colorize", "model_psnr")
+    gray = _get(metrics, "colorize", "gray_psnr_same_images")
+    return MISSING if model is None else f"{model:.1f} vs {_num(gray, '.1f')}"
+
+
+def _fast_nfe(metrics: dict) -> str:
+    # The fast sampler is the measured one with the fewest network evaluations.
+    runs = [(r["nfe"], name) for name, r in (_get(metrics, "samplers") or {}).items() if "nfe" in r]
+    if not runs:
+        return MISSING
+    nfe, name = min(runs)
+    return f"{nfe} ({name})"
+
+
+def row(m: dict) -> list[str]:
+    metrics = m.get("metrics") or {}
+    return [f"`{m['id']}`", _data(m), SDE_NAMES.get(m["sde"]["type"], m["sde"]["type"]), _image(m),
+            _parameters(m), _num(_get(m, "training", "steps"), ","), _fd(metrics),
+            _class_accuracy(metrics), _inpaint(metrics), _colorize(metrics),
+            _num(_get(metrics, "bits_per_dim", "bpd"), ".2f"), _fast_nfe(metrics)]
+
+
+def table(manifests: list[dict]) -> str:
+    def line(cells) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+    return "\n".join([line(HEADER), "|" + "---|" * len(HEADER)] + [line(row(m)) for m in manifests])
+
+
+def with_block(readme: str, table_text: str) -> str:
+    """`readme` with the text between the markers replaced by `table_text`."""
+    start, end = readme.find(BEGIN), readme.find(END)
+    if start < 0 or end < start:
+        raise ValueError(f"README has no {BEGIN} ... {END} block")
+    return readme[:start] + f"{BEGIN}\n{table_text}\n" + readme[end:]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--write-readme", action="store_true", help=f"rewrite the block in {README}")
+    args = ap.parse_args(argv)
+    text = table(bundled_manifests())
+    if args.write_readme:
+        README.write_text(with_block(README.read_text(), text))
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
