@@ -1,100 +1,107 @@
 #!/usr/bin/env bash
-# Measures a bundled model with the app's own engine (the Node CLI) and writes the figures into
-# its model.json `metrics` through training.evaluate:
-#   Frechet distance of unconditional samples (fast sampler), class accuracy of class-conditional
-#   samples (when the model has a classifier), mean-of-samples inpainting PSNR against harmonic
-#   fill on held-out images with box and stroke masks, bits/dim and encode-decode error.
-# Usage: bash models/evaluate-model.sh MODEL_ID
-# Sizes (environment): SAMPLES (1000), PER_CLASS (100), GUIDANCES ('1 3'), INPAINT_IMAGES (50),
-# INPAINT_N (4), INPAINT_SAMPLER (pc), INPAINT_STEPS (200), ODE_IMAGES (32), THREADS (0 = all).
+# Measures a model with the app's own engine (the Node CLI and benches) and writes the figures into
+# its model.json `metrics` through training.evaluate, which holds the scoring (see its docstring):
+#   fd                  Frechet distance of SAMPLES unconditional samples (dpm++3m, 20 steps) in the
+#                       features of the clean classifier eval_classifier.pt, real-vs-real beside it
+#   class_conditional   class accuracy and FD of PER_CLASS samples per class, per guidance scale
+#                       (models with a classifier)
+#   samplers.<name>     FD, NFE and seconds of SAMPLER_SAMPLES samples of each sampler, same seed
+#   inpaint.box|stroke  PSNR of the mean of INPAINT_N inpaintings of held-out images vs harmonic fill
+#   colorize            PSNR of the mean of INPAINT_N colorizations vs the gray input (RGB models)
+#   bits_per_dim, encode_decode  on the first ODE_IMAGES test images
+# Usage: bash models/evaluate-model.sh MODEL   (a bundled id, or the path of a model folder)
+# Sizes (environment): SAMPLES (1000), PER_CLASS (100), GUIDANCES ('1 3'), SAMPLER_SAMPLES (200),
+# SAMPLERS ('pc ode dpm++3m dpm++2m heun-karras euler heun'), PC_STEPS (1000), INPAINT_IMAGES (50),
+# INPAINT_N (4), INPAINT_SAMPLER (pc), INPAINT_STEPS (200) (the INPAINT_* settings size colorization
+# too), ODE_IMAGES (32), THREADS (0 = all), WORK (intermediate files, .runs/eval/<folder name>).
 set -euo pipefail
+ref=${1:?usage: evaluate-model.sh MODEL_ID_OR_FOLDER}
+# As the CLI's --model: a path when it looks like one or names a folder, otherwise a bundled id.
+if [[ $ref == */* || $ref == .* || -d $ref ]]; then dir=$(cd "$ref" && pwd); else dir=""; fi
 cd "$(dirname "$0")/.."
-model=${1:?usage: evaluate-model.sh MODEL_ID}
-dir=models/$model
-work=.runs/eval/$model
+dir=${dir:-$PWD/models/$ref}
+[ -f "$dir/model.json" ] || { echo "error: no model.json in $dir" >&2; exit 2; }
+work=${WORK:-.runs/eval/$(basename "$dir")}
 mkdir -p "$work"
 SAMPLES=${SAMPLES:-1000} PER_CLASS=${PER_CLASS:-100} GUIDANCES=${GUIDANCES:-1 3}
+SAMPLER_SAMPLES=${SAMPLER_SAMPLES:-200} PC_STEPS=${PC_STEPS:-1000}
+SAMPLERS=${SAMPLERS:-pc ode dpm++3m dpm++2m heun-karras euler heun}
 INPAINT_IMAGES=${INPAINT_IMAGES:-50} INPAINT_N=${INPAINT_N:-4}
-INPAINT_SAMPLER=${INPAINT_SAMPLER:-pc} INPAINT_STEPS=${INPAINT_STEPS:-200} THREADS=${THREADS:-0}
-ODE_IMAGES=${ODE_IMAGES:-32}
-evaluate() { (cd models && /usr/bin/python3 -m training.evaluate --model-dir "$model" "$@"); }
-cli() { npx tsx main/cli/index.ts "$@" --threads "$THREADS"; }
+INPAINT_SAMPLER=${INPAINT_SAMPLER:-pc} INPAINT_STEPS=${INPAINT_STEPS:-200}
+ODE_IMAGES=${ODE_IMAGES:-32} THREADS=${THREADS:-0}
+# The fast sampler of the FD and class-accuracy runs.
+FAST_SAMPLER=dpm++3m FAST_STEPS=20
 
-evaluate --baselines --write-inpaint-task "../$work" >/dev/null
+# training.evaluate prints what it merged; the log keeps it out of the way.
+evaluate() { PYTHONPATH=models /usr/bin/python3 -m training.evaluate --model-dir "$dir" "$@" >>"$work/evaluate.log"; }
+cli() { npx tsx main/cli/index.ts "$@" --model "$dir" --threads "$THREADS" --json; }
+conditional_mean() {
+  npx tsx main/bench/index.ts conditional-mean --model "$dir" --threads "$THREADS" --count "$INPAINT_IMAGES" \
+    --n "$INPAINT_N" --sampler "$INPAINT_SAMPLER" --steps "$INPAINT_STEPS" "$@"
+}
+# What each sampler of the table runs with: the engine's defaults (samplers/index.ts DEFAULT_STEPS),
+# spelled out so that model.json records them; pc takes PC_STEPS predictor steps, each with a corrector.
+sampler_args() {
+  case $1 in
+    pc) echo "--steps $PC_STEPS" ;;
+    ode) echo "--rtol 1e-5 --atol 1e-5" ;;
+    dpm++3m | dpm++2m) echo "--steps 20" ;;
+    heun-karras) echo "--steps 12" ;;
+    heun) echo "--steps 50" ;;
+    euler) echo "--steps 200" ;;
+    *) echo "error: unknown sampler '$1' in SAMPLERS" >&2; return 2 ;;
+  esac
+}
 
-labels=$(node -e "const m=require('./$dir/model.json'); console.log((m.classifier?.labels ?? []).length)")
-if [ "$labels" -gt 0 ]; then
+meta=$(node -e "const m = require('$dir/model.json');
+  console.log((m.classifier?.labels ?? []).length, m.image.channels)")
+read -r labels channels <<<"$meta"
+evaluate --baselines --write-tasks "$work" --ode-images "$ODE_IMAGES"
+
+if ((labels > 0)); then
   for g in $GUIDANCES; do
+    files=()
     for ((k = 0; k < labels; k++)); do
-      cli sample --model "$model" --class "$k" --guidance "$g" --n "$PER_CLASS" --seed "$k" \
-        --out "$work/class-$k.npy" --json
+      cli sample --class "$k" --guidance "$g" --n "$PER_CLASS" --seed "$k" --sampler "$FAST_SAMPLER" \
+        --steps "$FAST_STEPS" --out "$work/class-$k.npy" >/dev/null
+      files+=("$work/class-$k.npy")
     done
-    /usr/bin/python3 - "$work" "$labels" "$PER_CLASS" <<'PY'
-import sys, numpy as np
-work, k, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-np.save(f"{work}/cond.npy", np.concatenate([np.load(f"{work}/class-{i}.npy") for i in range(k)]))
-np.save(f"{work}/cond-labels.npy", np.repeat(np.arange(k, dtype=np.int64), n))
-PY
-    evaluate --samples "../$work/cond.npy" --labels "../$work/cond-labels.npy" >/dev/null
-    # One entry per guidance scale, with that run's FD; the unconditional run below owns `fd`.
-    /usr/bin/python3 - "$dir/model.json" "$g" <<'PY'
-import json, sys
-path, g = sys.argv[1], sys.argv[2]
-m = json.load(open(path))
-met = m["metrics"]
-acc = met.pop("class_accuracy")
-met.setdefault("class_conditional", {})[f"guidance_{g}"] = {
-    **acc, "guidance": float(g), "sampler": "dpm++3m, 20 steps", "fd_test": met["fd"]["fd_test"]}
-json.dump(m, open(path, "w"), indent=2)
-open(path, "a").write("\n")
-PY
+    evaluate --class-samples "${files[@]}" --guidance "$g" --sampler-note "$FAST_SAMPLER, $FAST_STEPS steps"
   done
 fi
 
-cli sample --model "$model" --n "$SAMPLES" --seed 0 --out "$work/uncond.npy" --json
-evaluate --samples "../$work/uncond.npy" >/dev/null
+cli sample --n "$SAMPLES" --seed 0 --sampler "$FAST_SAMPLER" --steps "$FAST_STEPS" --out "$work/uncond.npy" \
+  >"$work/uncond.json"
+evaluate --samples "$work/uncond.npy" --sample-report "$work/uncond.json" \
+  --sampler-note "$FAST_SAMPLER, $FAST_STEPS steps"
 
+note="$INPAINT_SAMPLER, $INPAINT_STEPS steps, mean of $INPAINT_N"
 for kind in box stroke; do
-  npx tsx main/bench/index.ts inpaint-mean --model "$model" --images "$work/images_$kind.npy" \
-    --masks "$work/masks_$kind.npy" --count "$INPAINT_IMAGES" --n "$INPAINT_N" \
-    --sampler "$INPAINT_SAMPLER" --steps "$INPAINT_STEPS" --threads "$THREADS" --out "$work/inpaint-$kind.npy"
-  evaluate --inpainted "../$work/inpaint-$kind.npy" --mask-kind "$kind" \
-    --sampler-note "$INPAINT_SAMPLER, $INPAINT_STEPS steps, mean of $INPAINT_N" >/dev/null
+  conditional_mean --task inpaint --images "$work/images_$kind.npy" --masks "$work/masks_$kind.npy" \
+    --out "$work/inpaint-$kind.npy" >"$work/inpaint-$kind.json"
+  evaluate --inpainted "$work/inpaint-$kind.npy" --mask-kind "$kind" --sampler-note "$note" \
+    --sample-report "$work/inpaint-$kind.json"
 done
-# Bits/dim and encode-decode error on the first ODE_IMAGES test images, through the same CLI.
-/usr/bin/python3 - "$model" "$work" "$ODE_IMAGES" <<'PY'
-import json, sys
-from pathlib import Path
-import numpy as np
-sys.path.insert(0, "models")
-from training.data import load_split, to_model_range
-model, work, n = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
-from training.configs import get_config
-dataset = get_config(json.load(open(f"models/{model}/model.json"))["training"]["config"]).dataset
-u8 = load_split(dataset, "test")[0][:n]
-np.save(work / "test.npy", to_model_range(u8))
-# Uniform dequantization as in score_sde: level k becomes (k + U[0,1)) / 256, then [-1, 1].
-u = (u8.astype(np.float64) + np.random.default_rng(0).random(u8.shape)) / 256
-np.save(work / "test-dequantized.npy", (2 * u - 1).transpose(0, 3, 1, 2).astype(np.float32))
-PY
-cli likelihood --model "$model" --image "$work/test-dequantized.npy" --json > "$work/likelihood.json"
-cli encode --model "$model" --image "$work/test.npy" --out "$work/z.npy" --json > "$work/encode.json"
-cli decode --model "$model" --latent "$work/z.npy" --out "$work/decoded.npy" --json > "$work/decode.json"
-/usr/bin/python3 - "$dir/model.json" "$work" <<'PY'
-import json, sys
-import numpy as np
-path, work = sys.argv[1], sys.argv[2]
-lik = json.load(open(f"{work}/likelihood.json"))
-enc, dec = json.load(open(f"{work}/encode.json")), json.load(open(f"{work}/decode.json"))
-err = np.abs(np.load(f"{work}/decoded.npy").astype(np.float64) - np.load(f"{work}/test.npy"))
-m = json.load(open(path))
-m["metrics"]["bits_per_dim"] = {
-    "images": len(lik["bpdPerImage"]), "bpd": lik["bpd"], "probes": 1, "dequantized": "uniform, score_sde",
-    "nfe": lik["nfe"]}
-m["metrics"]["encode_decode"] = {
-    "images": int(err.shape[0]), "max_abs_error": float(err.max()), "mean_abs_error": float(err.mean()),
-    "rtol": 1e-5, "atol": 1e-5, "nfe_encode": enc["nfe"], "nfe_decode": dec["nfe"]}
-json.dump(m, open(path, "w"), indent=2)
-open(path, "a").write("\n")
-PY
+if ((channels == 3)); then
+  conditional_mean --task colorize --images "$work/colorize_gray.npy" --out "$work/colorize.npy" \
+    >"$work/colorize.json"
+  evaluate --colorized "$work/colorize.npy" --sampler-note "$note" --sample-report "$work/colorize.json"
+fi
+
+# Bits/dim on dequantized test images and encode-decode error on the same images, through the CLI.
+cli likelihood --image "$work/test_dequantized.npy" >"$work/likelihood.json"
+cli encode --image "$work/test.npy" --out "$work/z.npy" >"$work/encode.json"
+cli decode --latent "$work/z.npy" --out "$work/decoded.npy" >"$work/decode.json"
+evaluate --likelihood-report "$work/likelihood.json" --decoded "$work/decoded.npy" \
+  --encode-report "$work/encode.json" --decode-report "$work/decode.json"
+
+# Every sampler from the same seed: the table of quality against cost. Last, as pc is the slowest.
+for s in $SAMPLERS; do
+  args=$(sampler_args "$s")
+  # shellcheck disable=SC2086  # $args holds several flags
+  cli sample --n "$SAMPLER_SAMPLES" --seed 0 --sampler "$s" $args --out "$work/sampler-$s.npy" \
+    >"$work/sampler-$s.json"
+  evaluate --samples "$work/sampler-$s.npy" --sampler-name "$s" --sampler-args="$args" \
+    --sample-report "$work/sampler-$s.json"
+done
 echo "metrics written to $dir/model.json"

@@ -1,6 +1,6 @@
 import { formatFlags, parseFlags, UsageError, type FlagTable, type RawFlags } from '../cli/args.ts';
+import { conditionalMeanBench, conditionalMeanFlags } from './conditional-mean.ts';
 import { engineBench, engineFlags } from './engine.ts';
-import { inpaintMeanBench, inpaintMeanFlags } from './inpaint-mean.ts';
 import { rendererBench, rendererFlags } from './renderer.ts';
 import { tasksBench, tasksFlags } from './tasks.ts';
 
@@ -27,10 +27,11 @@ const BENCHES: Record<string, Bench> = {
     flags: rendererFlags,
     run: rendererBench,
   },
-  'inpaint-mean': {
-    summary: 'mean of n inpaintings of held-out images, for the model-quality metrics',
-    flags: inpaintMeanFlags,
-    run: inpaintMeanBench,
+  'conditional-mean': {
+    summary:
+      'mean of n inpaintings or colorizations of held-out images, for the model-quality metrics',
+    flags: conditionalMeanFlags,
+    run: conditionalMeanBench,
   },
 };
 

@@ -15,14 +15,16 @@ def test_psnr():
     assert evaluate.psnr(a, a) == float("inf")
 
 
-def test_gray_baseline_keeps_gray_and_replicates_luma():
+def test_gray_is_the_channel_mean_the_engine_colorizes():
     rng = np.random.default_rng(0)
     gray = np.repeat(rng.uniform(-1, 1, (3, 1, 5, 5)), 3, axis=1).astype(np.float32)
     assert np.allclose(evaluate.gray_baseline(gray), gray, atol=1e-6)
     red = np.zeros((1, 3, 2, 2), dtype=np.float32)
     red[:, 0] = 1
+    assert evaluate.gray_of(red).shape == (1, 1, 2, 2)
+    # (r + g + b) / 3, not BT.601's 0.299 r: colorize keeps this mean, so the baseline must use it.
     out = evaluate.gray_baseline(red)
-    assert out.shape == red.shape and np.allclose(out, 0.299)
+    assert out.shape == red.shape and np.allclose(out, 1 / 3)
     with pytest.raises(ValueError):
         evaluate.gray_baseline(np.zeros((1, 1, 2, 2)))
 
@@ -41,53 +43,139 @@ def test_deep_merge_keeps_what_is_not_recomputed():
         "inpaint": {"box": {"harmonic_psnr": 20.0, "model_psnr": 25.0}}, "bpd": 3.1}
 
 
-@pytest.fixture
-def model_dir(tmp_path, monkeypatch):
+def test_sampler_args_are_recorded_as_numbers():
+    assert evaluate.parse_sampler_args("--steps 20") == {"steps": 20}
+    assert evaluate.parse_sampler_args("--rtol 1e-5 --atol 0.001 --corrector-steps 2") == {
+        "rtol": 1e-5, "atol": 0.001, "corrector_steps": 2}
+    assert evaluate.parse_sampler_args("") == {}
+    with pytest.raises(ValueError):
+        evaluate.parse_sampler_args("--steps")
+
+
+def make_model_dir(tmp_path, monkeypatch, channels: int, config: str, classifier_dataset: str):
+    """A model folder whose manifest names `config`, with a tiny clean classifier trained on
+    `classifier_dataset`; load_split serves random images and records what it was asked for."""
     rng = np.random.default_rng(0)
-    fake = {split: (rng.integers(0, 256, (n, 8, 8, 1), dtype=np.uint8), rng.integers(0, 3, n))
+    fake = {split: (rng.integers(0, 256, (n, 8, 8, channels), dtype=np.uint8), rng.integers(0, 3, n))
             for split, n in (("train", 300), ("test", 120))}
-    monkeypatch.setattr(evaluate, "load_split", lambda name, split: fake[split])
+    asked = []
+
+    def load_split(name, split, size=32):
+        asked.append((name, split, size))
+        return fake[split]
+    monkeypatch.setattr(evaluate, "load_split", load_split)
     torch.manual_seed(0)
-    net = ClassifierNet(ClassifierConfig(num_classes=3, channels=(8, 8), groups=4, time_embed_dim=0))
+    net = ClassifierNet(ClassifierConfig(in_channels=channels, num_classes=3, channels=(8, 8), groups=4,
+                                         time_embed_dim=0))
     folder = tmp_path / "toy"
     folder.mkdir()
-    torch.save({"dataset": "toy", "kind": "clean", "config": net.config.to_dict(), "model": net.state_dict(),
-                "step": 1}, folder / evaluate.EVAL_CLASSIFIER_FILE)
-    (folder / "model.json").write_text(json.dumps({"format": 1, "score": {"file": "s.onnx"}, "metrics": {"bpd": 3.0}}))
-    return folder
+    torch.save({"dataset": classifier_dataset, "kind": "clean", "config": net.config.to_dict(),
+                "model": net.state_dict(), "step": 1}, folder / evaluate.EVAL_CLASSIFIER_FILE)
+    (folder / "model.json").write_text(json.dumps({
+        "format": 1, "score": {"file": "s.onnx"}, "training": {"config": config}, "metrics": {"bpd": 3.0}}))
+    return folder, fake, asked
+
+
+@pytest.fixture
+def model_dir(tmp_path, monkeypatch):
+    return make_model_dir(tmp_path, monkeypatch, 1, "fashion28-vp", "fashion-mnist")[0]
+
+
+@pytest.fixture
+def rgb_model(tmp_path, monkeypatch):
+    """A face model measured with the features of a CIFAR-10 classifier, as celeba32-vp is."""
+    return make_model_dir(tmp_path, monkeypatch, 3, "celeba32", "cifar10")
+
+
+def metrics_of(folder):
+    return json.loads((folder / "model.json").read_text())["metrics"]
 
 
 def test_cli_merges_sample_metrics_into_manifest(model_dir, tmp_path):
     rng = np.random.default_rng(1)
     samples = rng.uniform(-1, 1, (40, 1, 8, 8)).astype(np.float32)
     np.save(tmp_path / "samples.npy", samples)
-    np.save(tmp_path / "labels.npy", rng.integers(0, 3, 40))
+    (tmp_path / "report.json").write_text('progress\n{"nfe": 21, "seconds": 1.5}\n')
     assert evaluate.main(["--model-dir", str(model_dir), "--samples", str(tmp_path / "samples.npy"),
-                          "--labels", str(tmp_path / "labels.npy"), "--baselines"]) == 0
+                          "--sample-report", str(tmp_path / "report.json"), "--baselines"]) == 0
     manifest = json.loads((model_dir / "model.json").read_text())
     assert manifest["score"] == {"file": "s.onnx"} and manifest["metrics"]["bpd"] == 3.0
     fd = manifest["metrics"]["fd"]
     assert fd["samples"] == 40 and fd["fd_test"] >= 0 and fd["fd_train_vs_test"] >= 0
-    assert 0 <= manifest["metrics"]["class_accuracy"]["accuracy"] <= 1
+    assert fd["nfe"] == 21 and fd["seconds"] == 1.5 and "accuracy" not in fd
+    assert fd["features"].startswith("penultimate layer (8-d)")
     assert manifest["metrics"]["inpaint"]["box"]["harmonic_psnr"] > 0
+    assert "colorize" not in manifest["metrics"]
+
+
+def test_class_samples_are_filed_per_guidance(model_dir, tmp_path):
+    rng = np.random.default_rng(1)
+    files = []
+    for k in range(3):
+        files.append(str(tmp_path / f"class-{k}.npy"))
+        np.save(files[-1], rng.uniform(-1, 1, (10, 1, 8, 8)).astype(np.float32))
+    assert evaluate.main(["--model-dir", str(model_dir), "--class-samples", *files, "--guidance", "3",
+                          "--sampler-note", "dpm++3m, 20 steps"]) == 0
+    metrics = metrics_of(model_dir)
+    entry = metrics["class_conditional"]["guidance_3"]
+    assert entry["samples"] == 30 and entry["guidance"] == 3.0 and entry["sampler"] == "dpm++3m, 20 steps"
+    assert 0 <= entry["accuracy"] <= 1 and entry["fd_test"] >= 0
+    # The unconditional FD is another run's: class-conditional samples must not overwrite it.
+    assert "fd" not in metrics
+    net, _ = evaluate.load_classifier(model_dir / evaluate.EVAL_CLASSIFIER_FILE)
+    samples = np.concatenate([np.load(f) for f in files])
+    predicted = evaluate.classify(net, samples)[1]
+    assert entry["accuracy"] == evaluate.class_accuracy(predicted, np.repeat(np.arange(3), 10))
+
+
+def test_a_sampler_fd_is_filed_under_its_name(model_dir, tmp_path):
+    np.save(tmp_path / "s.npy", np.random.default_rng(1).uniform(-1, 1, (20, 1, 8, 8)).astype(np.float32))
+    (tmp_path / "report.json").write_text('{"nfe": 2000, "seconds": 12.5, "sampler": "pc"}\n')
+    assert evaluate.main(["--model-dir", str(model_dir), "--samples", str(tmp_path / "s.npy"),
+                          "--sampler-name", "pc", "--sampler-args", "--steps 1000",
+                          "--sample-report", str(tmp_path / "report.json")]) == 0
+    metrics = metrics_of(model_dir)
+    assert "fd" not in metrics
+    entry = metrics["samplers"]["pc"]
+    assert entry["nfe"] == 2000 and entry["seconds"] == 12.5 and entry["steps"] == 1000
+    assert entry["samples"] == 20 and entry["fd_test"] >= 0 and entry["fd_train_vs_test"] >= 0
+
+
+def test_the_data_set_is_the_models_not_the_feature_classifiers(rgb_model, tmp_path):
+    folder, fake, asked = rgb_model
+    np.save(tmp_path / "s.npy", evaluate.to_model_range(fake["train"][0][:50]))
+    assert evaluate.main(["--model-dir", str(folder), "--samples", str(tmp_path / "s.npy")]) == 0
+    fd = metrics_of(folder)["fd"]
+    assert fd["dataset"] == "celeba" and fd["features_dataset"] == "cifar10"
+    assert "cifar10" in fd["features"]
+    assert asked and all(name == "celeba" and size == 32 for name, _, size in asked)
+
+
+def test_a_model_without_training_config_is_refused(model_dir, capsys):
+    (model_dir / "model.json").write_text(json.dumps({"format": 1, "metrics": {}}))
+    assert evaluate.main(["--model-dir", str(model_dir), "--baselines"]) == 2
+    assert "training.config" in capsys.readouterr().err
 
 
 def test_fd_of_real_images_is_below_fd_of_noise(model_dir, tmp_path):
-    real = evaluate.to_model_range(evaluate.load_split("toy", "train")[0][:100])
+    data = evaluate.model_data(model_dir)
+    real = evaluate.to_model_range(evaluate.split_images(data, "train")[:100])
     np.save(tmp_path / "real.npy", real)
     assert evaluate.main(["--model-dir", str(model_dir), "--samples", str(tmp_path / "real.npy"), "--dry-run"]) == 0
     net, _ = evaluate.load_classifier(model_dir / evaluate.EVAL_CLASSIFIER_FILE)
     noise = np.random.default_rng(2).normal(size=real.shape).astype(np.float32) * 3
-    fd_real = evaluate.sample_metrics(net, "toy", real, None)["fd"]["fd_test"]
-    fd_noise = evaluate.sample_metrics(net, "toy", noise, None)["fd"]["fd_test"]
+    fd_real = evaluate.sample_metrics(net, data, real, None)["fd_test"]
+    fd_noise = evaluate.sample_metrics(net, data, noise, None)["fd_test"]
     assert fd_real < fd_noise
 
 
 def test_inpainted_file_is_scored_on_the_written_task(model_dir, tmp_path):
-    assert evaluate.main(["--model-dir", str(model_dir), "--write-inpaint-task", str(tmp_path / "task")]) == 0
+    assert evaluate.main(["--model-dir", str(model_dir), "--write-tasks", str(tmp_path / "task")]) == 0
     images = np.load(tmp_path / "task" / "images_box.npy")
     masks = np.load(tmp_path / "task" / "masks_box.npy")
     assert masks.shape == (len(images), 1, 8, 8)
+    # A gray model has no colorization task.
+    assert not (tmp_path / "task" / "colorize_gray.npy").exists()
     np.save(tmp_path / "perfect.npy", images)
     assert evaluate.main(["--model-dir", str(model_dir), "--inpainted", str(tmp_path / "perfect.npy")]) == 0
     # A perfect fill has infinite PSNR, which JSON cannot hold: it is written as null.
@@ -97,18 +185,72 @@ def test_inpainted_file_is_scored_on_the_written_task(model_dir, tmp_path):
 
 
 def test_a_partial_fill_is_compared_with_the_baseline_on_the_same_images(model_dir, tmp_path):
-    assert evaluate.main(["--model-dir", str(model_dir), "--write-inpaint-task", str(tmp_path / "task")]) == 0
+    assert evaluate.main(["--model-dir", str(model_dir), "--write-tasks", str(tmp_path / "task")]) == 0
     images = np.load(tmp_path / "task" / "images_stroke.npy")[:3]
     masks = np.load(tmp_path / "task" / "masks_stroke.npy")[:3]
     flat = np.where(masks > 0, 0.0, images).astype(np.float32)
     np.save(tmp_path / "flat.npy", flat)
+    (tmp_path / "bench.json").write_text('{"task": "inpaint", "nfe": 400, "seconds": 9}\n')
     assert evaluate.main(["--model-dir", str(model_dir), "--inpainted", str(tmp_path / "flat.npy"),
-                          "--mask-kind", "stroke", "--sampler-note", "test"]) == 0
-    result = json.loads((model_dir / "model.json").read_text())["metrics"]["inpaint"]["stroke"]
+                          "--mask-kind", "stroke", "--sampler-note", "test",
+                          "--sample-report", str(tmp_path / "bench.json")]) == 0
+    result = metrics_of(model_dir)["inpaint"]["stroke"]
     assert result["model_images"] == 3 and result["model_sampler"] == "test"
+    assert result["model_nfe_per_image"] == 400 and result["model_seconds"] == 9
     truth = images[masks > 0]
     assert result["model_psnr"] == pytest.approx(10 * np.log10(4 / np.mean(truth.astype(np.float64) ** 2)), rel=1e-6)
     assert result["harmonic_psnr_same_images"] is not None
+
+
+def test_colorized_file_is_scored_beside_gray_on_the_same_images(rgb_model, tmp_path):
+    folder, _, _ = rgb_model
+    assert evaluate.main(["--model-dir", str(folder), "--write-tasks", str(tmp_path / "task"), "--baselines"]) == 0
+    gray = np.load(tmp_path / "task" / "colorize_gray.npy")
+    truth = np.load(tmp_path / "task" / "images_box.npy")
+    assert gray.shape == (len(truth), 1, 8, 8) and np.allclose(gray[:, 0], truth.mean(axis=1), atol=1e-6)
+    assert metrics_of(folder)["colorize"]["gray_psnr"] > 0
+    # A colorization half-way between the gray input and the truth: error halves, +6.02 dB.
+    gray3 = np.repeat(gray[:4], 3, axis=1)
+    np.save(tmp_path / "half.npy", ((gray3 + truth[:4]) / 2).astype(np.float32))
+    assert evaluate.main(["--model-dir", str(folder), "--colorized", str(tmp_path / "half.npy"),
+                          "--sampler-note", "pc, mean of 2"]) == 0
+    entry = metrics_of(folder)["colorize"]
+    assert entry["model_images"] == 4 and entry["model_sampler"] == "pc, mean of 2"
+    assert entry["gray_psnr_same_images"] == pytest.approx(evaluate.psnr(gray3, truth[:4]))
+    assert entry["model_psnr"] - entry["gray_psnr_same_images"] == pytest.approx(20 * np.log10(2), abs=1e-3)
+    assert entry["images"] == len(truth)  # the baseline over the whole task is kept beside it
+
+
+def test_colorized_needs_an_rgb_model(model_dir, tmp_path, capsys):
+    np.save(tmp_path / "c.npy", np.zeros((2, 3, 8, 8), dtype=np.float32))
+    assert evaluate.main(["--model-dir", str(model_dir), "--colorized", str(tmp_path / "c.npy")]) == 2
+    assert "not RGB" in capsys.readouterr().err
+
+
+def test_ode_figures_come_from_the_cli_reports(model_dir, tmp_path):
+    assert evaluate.main(["--model-dir", str(model_dir), "--write-tasks", str(tmp_path), "--ode-images", "5"]) == 0
+    test = np.load(tmp_path / "test.npy")
+    deq = np.load(tmp_path / "test_dequantized.npy")
+    assert test.shape == deq.shape == (5, 1, 8, 8)
+    # Dequantization spreads each level over its bin: within 1/256 of the level, never beyond.
+    assert np.all(np.abs(deq - test) <= 2 / 256) and not np.allclose(deq, test)
+    decoded = test + np.float32(0.01)
+    decoded[0, 0, 0, 0] += 0.1
+    np.save(tmp_path / "decoded.npy", decoded)
+    (tmp_path / "lik.json").write_text(json.dumps({
+        "bpd": 3.5, "bpdPerImage": [3.5] * 5, "divergence": "hutchinson (1 probe(s))", "rtol": 1e-5,
+        "atol": 1e-5, "nfe": 300, "seconds": 4.0}))
+    (tmp_path / "enc.json").write_text(json.dumps({"rtol": 1e-5, "atol": 1e-5, "nfe": 200, "seconds": 2.0}))
+    (tmp_path / "dec.json").write_text(json.dumps({"nfe": 210, "seconds": 2.1}))
+    assert evaluate.main(["--model-dir", str(model_dir), "--likelihood-report", str(tmp_path / "lik.json"),
+                          "--decoded", str(tmp_path / "decoded.npy"), "--encode-report", str(tmp_path / "enc.json"),
+                          "--decode-report", str(tmp_path / "dec.json")]) == 0
+    metrics = metrics_of(model_dir)
+    assert metrics["bits_per_dim"]["images"] == 5 and metrics["bits_per_dim"]["nfe"] == 300
+    ed = metrics["encode_decode"]
+    assert ed["images"] == 5 and ed["nfe_encode"] == 200 and ed["nfe_decode"] == 210
+    assert ed["max_abs_error"] == pytest.approx(0.11, abs=1e-5)
+    assert ed["mean_abs_error"] == pytest.approx(0.01 + 0.1 / decoded.size, abs=1e-5)
 
 
 def test_bad_input_exits_with_2(model_dir, tmp_path, capsys):
@@ -116,3 +258,24 @@ def test_bad_input_exits_with_2(model_dir, tmp_path, capsys):
     assert evaluate.main(["--model-dir", str(model_dir), "--samples", str(tmp_path / "bad.npy")]) == 2
     assert "NaN" in capsys.readouterr().err
     assert evaluate.main(["--model-dir", str(tmp_path / "missing"), "--baselines"]) == 2
+    (tmp_path / "r.json").write_text('{"seconds": 1}\n')
+    np.save(tmp_path / "ok.npy", np.zeros((2, 1, 8, 8), dtype=np.float32))
+    assert evaluate.main(["--model-dir", str(model_dir), "--samples", str(tmp_path / "ok.npy"),
+                          "--sample-report", str(tmp_path / "r.json")]) == 2
+    assert "no nfe" in capsys.readouterr().err
+    np.save(tmp_path / "big.npy", np.zeros((2, 1, 9, 9), dtype=np.float32))
+    assert evaluate.main(["--model-dir", str(model_dir), "--inpainted", str(tmp_path / "big.npy")]) == 2
+
+
+@pytest.mark.parametrize("flags", [
+    ["--guidance", "3", "--samples", "s.npy"],              # guidance without class labels
+    ["--class-samples", "a.npy"],                           # class samples without guidance
+    ["--sampler-name", "pc"],                               # nothing to file under it
+    ["--samples", "s.npy", "--labels", "l.npy", "--guidance", "1", "--sampler-name", "pc"],
+    ["--sampler-note", "x", "--inpainted", "a.npy", "--colorized", "b.npy"],  # note of which?
+    ["--decoded", "d.npy"],                                 # without the reports
+])
+def test_flags_that_do_not_go_together_are_refused(model_dir, flags):
+    with pytest.raises(SystemExit) as exit_info:
+        evaluate.main(["--model-dir", str(model_dir), *flags])
+    assert exit_info.value.code == 2

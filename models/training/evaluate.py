@@ -1,31 +1,48 @@
-"""Model metrics from sample files, merged into `model.json` `metrics`.
+"""Model metrics from the engine's outputs, merged into `model.json` `metrics`.
 
-    cd models && /usr/bin/python3 -m training.evaluate --model-dir fashion28-vp \\
-        --samples samples.npy [--labels labels.npy] [--baselines]
+    PYTHONPATH=models /usr/bin/python3 -m training.evaluate --model-dir models/fashion28-vp \\
+        --samples samples.npy [--sample-report report.json] [--baselines]
 
-Features are the penultimate layer of the clean classifier `<model-dir>/eval_classifier.pt`
-(written by `training.export_classifier --eval-run`). Samples are float32 [N,C,H,W] in
-[-1, 1], as the Node CLI writes them; labels are int64 [N] class indices.
+`models/evaluate-model.sh` drives it: it writes the task inputs (`--write-tasks`), runs the Node
+CLI and benches on them, and hands their outputs back here to be scored.
 
-- `fd`: Frechet distance of sample features to test-set features, next to the same
-  distance for N real training images (`fd_train_vs_test`), which gives its scale.
-- `class_accuracy`: share of class-conditional samples the clean classifier labels as asked.
-- `inpaint` / `colorize` (`--baselines`): PSNR of the harmonic fill and of the gray image
-  on held-out images with seeded masks; `--write-inpaint-task DIR` writes the same images
-  and masks as .npy so that the model's result (`--inpainted`) is scored on identical input.
+The data set is the model's own: `training.config` of its model.json names the training config,
+whose dataset and size give the test images. Features are the penultimate layer of the clean
+classifier `<model-dir>/eval_classifier.pt` (written by `training.export_classifier --eval-run`),
+which may have been trained on another data set: CelebA has no labels, so its features come from
+the CIFAR-10 classifier, as Inception features serve every data set; the `fd` entry names both.
+Samples are float32 [N,C,H,W] in [-1, 1], as the Node CLI writes them.
+
+Where a sample file's figures are filed:
+- `fd` (unconditional samples): Frechet distance of sample features to test-set features, next
+  to the same distance for N real training images (`fd_train_vs_test`), which gives its scale;
+- `class_conditional.guidance_<G>` (`--labels` or `--class-samples`, with `--guidance`): the
+  same FD and the share of samples the clean classifier labels as asked;
+- `samplers.<NAME>` (`--sampler-name`): the FD of one sampler with its NFE and seconds
+  (`--sample-report`) and the settings it ran with (`--sampler-args`).
+Tasks on held-out images, scored against simple baselines on the same images:
+- `inpaint.<kind>`: PSNR over the filled pixels of the harmonic fill (`--baselines`) and of the
+  model's mean of samples (`--inpainted`, box or stroke masks);
+- `colorize` (RGB models): PSNR of the gray input replicated to 3 channels (`--baselines`) and of
+  the model's mean of colorizations (`--colorized`);
+- `bits_per_dim` (`--likelihood-report`) and `encode_decode` (`--decoded`) of the first test
+  images, from the CLI's `likelihood`, `encode` and `decode` reports.
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
 import json
+import shlex
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
 from training.classifier_net import ClassifierNet
+from training.configs import get_config
 from training.data import load_split, to_model_range
 from training.frechet import feature_stats, frechet_distance
 from training.harmonic_fill import harmonic_fill
@@ -34,9 +51,39 @@ from training.masks import make_masks
 from training.train_classifier import load_classifier
 
 EVAL_CLASSIFIER_FILE = "eval_classifier.pt"
-INPAINT_IMAGES = 500
+TASK_IMAGES = 500
+ODE_IMAGES = 32
 MASK_SEEDS = {"box": 1000, "stroke": 2000}
 FD_TRAIN_SEED = 0
+DEQUANTIZE_SEED = 0
+
+
+class Data(NamedTuple):
+    """A training.data data set at the model's size (the size only matters for CelebA)."""
+    name: str
+    size: int
+
+
+def model_data(model_dir: Path) -> Data:
+    """The data set the model was trained on, from its manifest's `training.config`."""
+    path = model_dir / "model.json"
+    config = json.loads(path.read_text()).get("training", {}).get("config")
+    if not config:
+        raise ValueError(f"{path}: no training.config, so the model's data set is unknown")
+    try:
+        cfg = get_config(config)
+    except KeyError as err:
+        raise ValueError(f"{path}: {err.args[0]}") from None
+    return Data(cfg.dataset, cfg.size)
+
+
+def split_images(data: Data, split: str) -> np.ndarray:
+    return load_split(data.name, split, size=data.size)[0]
+
+
+def test_images(data: Data, count: int | None = None) -> np.ndarray:
+    """The first `count` test images, float32 [N,C,H,W] in [-1, 1]."""
+    return to_model_range(split_images(data, "test")[:count])
 
 
 def psnr(a: np.ndarray, b: np.ndarray, value_range: float = 2.0) -> float:
@@ -45,13 +92,21 @@ def psnr(a: np.ndarray, b: np.ndarray, value_range: float = 2.0) -> float:
     return float("inf") if mse == 0 else float(10 * np.log10(value_range ** 2 / mse))
 
 
-def gray_baseline(images: np.ndarray) -> np.ndarray:
-    """RGB [N,3,H,W] -> luminance (ITU-R BT.601) replicated to 3 channels: colorization's baseline."""
+def gray_of(images: np.ndarray) -> np.ndarray:
+    """RGB [N,3,H,W] -> [N,1,H,W], the mean of R, G and B: the colorization input.
+
+    It is the value every channel would have in a gray image, which is what the engine's colorize
+    takes (its decoupled colour space has channel 0 = sqrt(3) gray), so the model and the gray
+    baseline see the same input.
+    """
     if images.ndim != 4 or images.shape[1] != 3:
         raise ValueError(f"expected RGB images [N,3,H,W], got {images.shape}")
-    weights = np.array([0.299, 0.587, 0.114], dtype=images.dtype)
-    luma = np.tensordot(weights, images, axes=([0], [1]))
-    return np.repeat(luma[:, None], 3, axis=1)
+    return images.mean(axis=1, keepdims=True, dtype=np.float64).astype(images.dtype)
+
+
+def gray_baseline(images: np.ndarray) -> np.ndarray:
+    """RGB [N,3,H,W] -> the colorization input replicated to 3 channels: colorization's baseline."""
+    return np.repeat(gray_of(images), 3, axis=1)
 
 
 @torch.no_grad()
@@ -72,28 +127,32 @@ def class_accuracy(predicted: np.ndarray, wanted: np.ndarray) -> float:
     return float(np.mean(predicted == wanted))
 
 
-def sample_metrics(net: ClassifierNet, dataset: str, samples: np.ndarray, labels: np.ndarray | None) -> dict:
-    test_x = to_model_range(load_split(dataset, "test")[0])
-    train_u8 = load_split(dataset, "train")[0]
+def sample_metrics(net: ClassifierNet, data: Data, samples: np.ndarray, labels: np.ndarray | None) -> dict:
+    """FD of the samples to the test set, beside the FD of as many real training images (FD is
+    biased upwards at small N, so only the pair says how far the samples are); with labels, the
+    share of samples classified as asked."""
+    test_x = test_images(data)
+    train_u8 = split_images(data, "train")
     n = len(samples)
+    if test_x.shape[1:] != samples.shape[1:]:
+        raise ValueError(f"samples of shape {samples.shape[1:]}, the {data.name} test images are {test_x.shape[1:]}")
     pick = np.random.default_rng(FD_TRAIN_SEED).choice(len(train_u8), size=min(n, len(train_u8)), replace=False)
     test_stats = feature_stats(classify(net, test_x)[0])
     sample_feats, predicted = classify(net, samples)
     train_feats = classify(net, to_model_range(train_u8[np.sort(pick)]))[0]
-    out = {"fd": {
+    out = {
         "samples": n,
         "fd_test": frechet_distance(*feature_stats(sample_feats), *test_stats),
         "fd_train_vs_test": frechet_distance(*feature_stats(train_feats), *test_stats),
-        "features": f"penultimate layer ({sample_feats.shape[1]}-d) of {EVAL_CLASSIFIER_FILE}",
-    }}
+    }
     if labels is not None:
-        out["class_accuracy"] = {"samples": n, "accuracy": class_accuracy(predicted, labels)}
+        out["accuracy"] = class_accuracy(predicted, labels)
     return out
 
 
-def inpaint_task(dataset: str, kind: str, count: int = INPAINT_IMAGES) -> tuple[np.ndarray, np.ndarray]:
+def inpaint_task(data: Data, kind: str, count: int = TASK_IMAGES) -> tuple[np.ndarray, np.ndarray]:
     """The first `count` test images [N,C,H,W] and their seeded masks [N,H,W] (True = fill)."""
-    images = to_model_range(load_split(dataset, "test")[0][:count])
+    images = test_images(data, count)
     return images, make_masks(kind, len(images), images.shape[2], images.shape[3], MASK_SEEDS[kind])
 
 
@@ -103,16 +162,117 @@ def masked_psnr(result: np.ndarray, truth: np.ndarray, masks: np.ndarray) -> flo
     return psnr(result[m], truth[m])
 
 
-def baseline_metrics(dataset: str) -> dict:
+def dequantized(images_u8: np.ndarray) -> np.ndarray:
+    """Uniform dequantization as in score_sde: level k becomes (k + U[0,1)) / 256, then [-1, 1]."""
+    u = (images_u8.astype(np.float64) + np.random.default_rng(DEQUANTIZE_SEED).random(images_u8.shape)) / 256
+    return (2 * u - 1).transpose(0, 3, 1, 2).astype(np.float32)
+
+
+def write_tasks(data: Data, out: Path, ode_images: int) -> None:
+    """The inputs the engine is run on, so that its results are scored on identical input:
+    images_<kind>.npy and masks_<kind>.npy (inpainting), colorize_gray.npy (RGB only: the gray
+    input [N,1,H,W]), test.npy and test_dequantized.npy (the first `ode_images` test images, for
+    encode-decode and bits/dim)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for kind in MASK_SEEDS:
+        images, masks = inpaint_task(data, kind)
+        np.save(out / f"images_{kind}.npy", images)
+        np.save(out / f"masks_{kind}.npy", masks.astype(np.float32)[:, None])
+    images = test_images(data, TASK_IMAGES)
+    if images.shape[1] == 3:
+        np.save(out / "colorize_gray.npy", gray_of(images))
+    u8 = split_images(data, "test")[:ode_images]
+    np.save(out / "test.npy", to_model_range(u8))
+    np.save(out / "test_dequantized.npy", dequantized(u8))
+
+
+def baseline_metrics(data: Data) -> dict:
     out: dict = {"inpaint": {}}
     for kind in MASK_SEEDS:
-        images, masks = inpaint_task(dataset, kind)
+        images, masks = inpaint_task(data, kind)
         filled = np.stack([harmonic_fill(x, m) for x, m in zip(images, masks)])
         out["inpaint"][kind] = {"images": len(images), "harmonic_psnr": masked_psnr(filled, images, masks)}
-    images = to_model_range(load_split(dataset, "test")[0][:INPAINT_IMAGES])
+    images = test_images(data, TASK_IMAGES)
     if images.shape[1] == 3:
         out["colorize"] = {"images": len(images), "gray_psnr": psnr(gray_baseline(images), images)}
     return out
+
+
+def task_result(path: str, truth_shape: tuple, what: str) -> np.ndarray:
+    """The model's result on the first K task images, K <= the task's size."""
+    result = _load_npy(path, np.float32, 4, f"{what} images [N,C,H,W]")
+    if result.shape[1:] != truth_shape[1:] or not 0 < len(result) <= truth_shape[0]:
+        raise ValueError(f"{path}: expected at most {truth_shape[0]} images of shape {truth_shape[1:]}, "
+                         f"got {result.shape}")
+    return result
+
+
+def inpainted_metrics(data: Data, path: str, kind: str) -> dict:
+    images, masks = inpaint_task(data, kind)
+    result = task_result(path, images.shape, "inpainted")
+    # Sampling is costly on a CPU, so the model may fill only the first K task images;
+    # the baseline is then scored on the same K, or the comparison would not be fair.
+    images, masks = images[:len(result)], masks[:len(result)]
+    harmonic = np.stack([harmonic_fill(x, m) for x, m in zip(images, masks)])
+    return {"model_images": len(images), "model_psnr": masked_psnr(result, images, masks),
+            "harmonic_psnr_same_images": masked_psnr(harmonic, images, masks)}
+
+
+def colorized_metrics(data: Data, path: str) -> dict:
+    images = test_images(data, TASK_IMAGES)
+    if images.shape[1] != 3:
+        raise ValueError(f"--colorized: the {data.name} images have {images.shape[1]} channel(s), not RGB")
+    result = task_result(path, images.shape, "colorized")
+    images = images[:len(result)]
+    return {"model_images": len(images), "model_psnr": psnr(result, images),
+            "gray_psnr_same_images": psnr(gray_baseline(images), images)}
+
+
+def likelihood_metrics(report: dict) -> dict:
+    return {"images": len(report["bpdPerImage"]), "bpd": report["bpd"], "divergence": report["divergence"],
+            "dequantized": "uniform, score_sde", "rtol": report["rtol"], "atol": report["atol"],
+            "nfe": report["nfe"], "seconds": report["seconds"]}
+
+
+def encode_decode_metrics(data: Data, path: str, encode: dict, decode: dict) -> dict:
+    decoded = _load_npy(path, np.float64, 4, "decoded images [N,C,H,W]")
+    truth = test_images(data, len(decoded))
+    if decoded.shape != truth.shape:
+        raise ValueError(f"{path}: expected the first test images, shape {truth.shape}, got {decoded.shape}")
+    err = np.abs(decoded - truth)
+    return {"images": len(decoded), "max_abs_error": float(err.max()), "mean_abs_error": float(err.mean()),
+            "rtol": encode["rtol"], "atol": encode["atol"], "nfe_encode": encode["nfe"],
+            "nfe_decode": decode["nfe"], "seconds_encode": encode["seconds"], "seconds_decode": decode["seconds"]}
+
+
+def parse_sampler_args(text: str) -> dict:
+    """'--steps 20 --rtol 1e-5' (what the CLI was given) -> {'steps': 20, 'rtol': 1e-05}."""
+    words = shlex.split(text)
+    if len(words) % 2 or not all(w.startswith("--") for w in words[::2]):
+        raise ValueError(f"--sampler-args: expected '--name value' pairs, got {text!r}")
+    return {name[2:].replace("-", "_"): _number_or_text(value) for name, value in zip(words[::2], words[1::2])}
+
+
+def _number_or_text(text: str) -> int | float | str:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def read_report(path: str, *fields: str) -> dict:
+    """The last JSON line a CLI command or bench printed (`--json`), with the fields needed."""
+    lines = [line for line in Path(path).read_text().splitlines() if line.strip()]
+    try:
+        report = json.loads(lines[-1]) if lines else None
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}: not a JSON report ({err})") from None
+    missing = [f for f in fields if not isinstance(report, dict) or f not in report]
+    if missing:
+        raise ValueError(f"{path}: the report has no {', '.join(missing)}")
+    return report
 
 
 def deep_merge(old: dict, new: dict) -> dict:
@@ -147,59 +307,122 @@ def _load_npy(path: str, dtype, ndim: int, what: str) -> np.ndarray:
     return a.astype(dtype)
 
 
+def _samples_and_labels(args) -> tuple[np.ndarray, np.ndarray | None]:
+    if args.class_samples:
+        parts = [_load_npy(p, np.float32, 4, "samples [N,C,H,W]") for p in args.class_samples]
+        labels = np.concatenate([np.full(len(p), k, dtype=np.int64) for k, p in enumerate(parts)])
+        return np.concatenate(parts), labels
+    samples = _load_npy(args.samples, np.float32, 4, "samples [N,C,H,W]")
+    return samples, _load_npy(args.labels, np.int64, 1, "labels [N]") if args.labels else None
+
+
+def _file_samples(args, data: Data, net: ClassifierNet, ckpt: dict, clf_path: Path) -> dict:
+    """Scores the samples and files the figures where the flags say (see the module doc)."""
+    samples, labels = _samples_and_labels(args)
+    entry = sample_metrics(net, data, samples, labels)
+    if args.sample_report:
+        report = read_report(args.sample_report, "nfe", "seconds")
+        entry.update(nfe=report["nfe"], seconds=report["seconds"])
+    if args.sampler_note:
+        entry["sampler"] = args.sampler_note
+    if labels is not None:
+        return {"class_conditional": {f"guidance_{args.guidance:g}": {**entry, "guidance": args.guidance}}}
+    if args.sampler_name:
+        return {"samplers": {args.sampler_name: {**entry, **parse_sampler_args(args.sampler_args or "")}}}
+    return {"fd": {
+        **entry,
+        "dataset": data.name,
+        "features": f"penultimate layer ({net.head.in_features}-d) of "
+                    f"{EVAL_CLASSIFIER_FILE}, a clean classifier trained on {ckpt['dataset']}",
+        "features_dataset": ckpt["dataset"],
+        "eval_classifier_sha256": hashlib.sha256(clf_path.read_bytes()).hexdigest(),
+    }}
+
+
+def _check_flags(p: argparse.ArgumentParser, args) -> None:
+    """Flags that only mean something together; argparse alone cannot say so."""
+    sampled = bool(args.samples or args.class_samples)
+    conditional = bool(args.labels or args.class_samples)
+    results = sum(bool(given) for given in (sampled, args.inpainted, args.colorized))
+    if args.samples and args.class_samples:
+        p.error("give --samples or --class-samples, not both")
+    if args.labels and not args.samples:
+        p.error("--labels needs --samples")
+    if conditional != (args.guidance is not None):
+        p.error("--guidance goes with class-conditional samples (--labels or --class-samples), and they with it")
+    if args.sampler_name and (conditional or not sampled):
+        p.error("--sampler-name files unconditional --samples")
+    if args.sampler_args and not args.sampler_name:
+        p.error("--sampler-args needs --sampler-name")
+    if (args.sample_report or args.sampler_note) and results != 1:
+        p.error("--sample-report and --sampler-note describe one result: give one of --samples, "
+                "--class-samples, --inpainted or --colorized")
+    if bool(args.decoded) != bool(args.encode_report and args.decode_report):
+        p.error("--decoded, --encode-report and --decode-report go together")
+    if args.ode_images is not None and not args.write_tasks:
+        p.error("--ode-images needs --write-tasks")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model-dir", required=True)
     p.add_argument("--samples", help="float32 [N,C,H,W] in [-1,1]")
     p.add_argument("--labels", help="int64 [N]: the class each sample was asked to be")
+    p.add_argument("--class-samples", nargs="+", metavar="FILE",
+                   help="instead of --samples and --labels: file k holds samples asked to be of class k")
+    p.add_argument("--guidance", type=float, help="classifier guidance of the class-conditional samples")
+    p.add_argument("--sampler-name", help="file the FD under metrics.samplers.NAME instead of metrics.fd")
+    p.add_argument("--sampler-args", help="the CLI's sampler flags, recorded with --sampler-name: '--steps 20'")
+    p.add_argument("--sample-report", metavar="FILE",
+                   help="the JSON line of the run that made the samples or the task result: nfe, seconds")
+    p.add_argument("--sampler-note", help="how the samples or task results were made, recorded beside them")
     p.add_argument("--baselines", action="store_true", help="harmonic-fill and gray baselines")
-    p.add_argument("--write-inpaint-task", metavar="DIR", help="write images_<kind>.npy and masks_<kind>.npy")
-    p.add_argument("--inpainted", help="float32 [N,C,H,W]: the model's fill of the --mask-kind task")
+    p.add_argument("--write-tasks", metavar="DIR", help="write the task inputs (see write_tasks)")
+    p.add_argument("--ode-images", type=int, help=f"test images written for encode/likelihood (default {ODE_IMAGES})")
+    p.add_argument("--inpainted", help="float32 [K,C,H,W]: the model's fill of the first K --mask-kind task images")
     p.add_argument("--mask-kind", choices=sorted(MASK_SEEDS), default="box")
-    p.add_argument("--sampler-note", help="how --inpainted was sampled, recorded beside its PSNR")
+    p.add_argument("--colorized", help="float32 [K,3,H,W]: the model's colorization of the first K task images")
+    p.add_argument("--likelihood-report", metavar="FILE", help="the CLI's `likelihood --json` line")
+    p.add_argument("--decoded", help="float32 [K,C,H,W]: the first K test images encoded and decoded")
+    p.add_argument("--encode-report", metavar="FILE", help="the CLI's `encode --json` line (with --decoded)")
+    p.add_argument("--decode-report", metavar="FILE", help="the CLI's `decode --json` line (with --decoded)")
     p.add_argument("--eval-classifier", help=f"default: <model-dir>/{EVAL_CLASSIFIER_FILE}")
     p.add_argument("--dry-run", action="store_true", help="print the metrics, do not touch model.json")
     args = p.parse_args(argv)
+    _check_flags(p, args)
     model_dir = Path(args.model_dir)
     clf_path = Path(args.eval_classifier or model_dir / EVAL_CLASSIFIER_FILE)
     try:
-        if args.labels and not args.samples:
-            raise ValueError("--labels needs --samples")
-        net, ckpt = load_classifier(clf_path) if clf_path.exists() else (None, None)
-        if net is None:
-            raise ValueError(f"{clf_path} not found: export the clean classifier with "
-                             "training.export_classifier --eval-run")
-        dataset = ckpt["dataset"]
-        torch.set_num_threads(1)
+        data = model_data(model_dir)
         metrics: dict = {}
-        if args.samples:
-            samples = _load_npy(args.samples, np.float32, 4, "samples [N,C,H,W]")
-            labels = _load_npy(args.labels, np.int64, 1, "labels [N]") if args.labels else None
-            metrics.update(sample_metrics(net, dataset, samples, labels))
-            metrics["fd"]["eval_classifier_sha256"] = hashlib.sha256(clf_path.read_bytes()).hexdigest()
+        if args.samples or args.class_samples:
+            if not clf_path.exists():
+                raise ValueError(f"{clf_path} not found: export the clean classifier with "
+                                 "training.export_classifier --eval-run")
+            net, ckpt = load_classifier(clf_path)
+            torch.set_num_threads(1)
+            metrics = deep_merge(metrics, _file_samples(args, data, net, ckpt, clf_path))
         if args.baselines:
-            metrics.update(baseline_metrics(dataset))
-        if args.write_inpaint_task:
-            out = Path(args.write_inpaint_task)
-            out.mkdir(parents=True, exist_ok=True)
-            for kind in MASK_SEEDS:
-                images, masks = inpaint_task(dataset, kind)
-                np.save(out / f"images_{kind}.npy", images)
-                np.save(out / f"masks_{kind}.npy", masks.astype(np.float32)[:, None])
+            metrics = deep_merge(metrics, baseline_metrics(data))
+        if args.write_tasks:
+            write_tasks(data, Path(args.write_tasks), args.ode_images or ODE_IMAGES)
+        note = {"model_sampler": args.sampler_note} if args.sampler_note else {}
+        cost = {}
+        if args.sample_report and not (args.samples or args.class_samples):
+            report = read_report(args.sample_report, "nfe", "seconds")
+            cost = {"model_nfe_per_image": report["nfe"], "model_seconds": report["seconds"]}
         if args.inpainted:
-            result = _load_npy(args.inpainted, np.float32, 4, "inpainted images [N,C,H,W]")
-            images, masks = inpaint_task(dataset, args.mask_kind, count=len(result))
-            if result.shape != images.shape:
-                raise ValueError(f"{args.inpainted}: expected shape {images.shape}, got {result.shape}")
-            # Sampling is costly on a CPU, so the model may fill only the first K task images;
-            # the baseline is then scored on the same K, or the comparison would not be fair.
-            harmonic = np.stack([harmonic_fill(x, m) for x, m in zip(images, masks)])
-            metrics.setdefault("inpaint", {})[args.mask_kind] = {
-                "model_images": len(images),
-                "model_psnr": masked_psnr(result, images, masks),
-                "harmonic_psnr_same_images": masked_psnr(harmonic, images, masks),
-                **({"model_sampler": args.sampler_note} if args.sampler_note else {}),
-            }
+            entry = {**inpainted_metrics(data, args.inpainted, args.mask_kind), **note, **cost}
+            metrics = deep_merge(metrics, {"inpaint": {args.mask_kind: entry}})
+        if args.colorized:
+            metrics = deep_merge(metrics, {"colorize": {**colorized_metrics(data, args.colorized), **note, **cost}})
+        if args.likelihood_report:
+            metrics["bits_per_dim"] = likelihood_metrics(read_report(
+                args.likelihood_report, "bpd", "bpdPerImage", "divergence", "rtol", "atol", "nfe", "seconds"))
+        if args.decoded:
+            metrics["encode_decode"] = encode_decode_metrics(
+                data, args.decoded, read_report(args.encode_report, "rtol", "atol", "nfe", "seconds"),
+                read_report(args.decode_report, "nfe", "seconds"))
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
