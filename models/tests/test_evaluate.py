@@ -141,6 +141,19 @@ def test_a_sampler_fd_is_filed_under_its_name(model_dir, tmp_path):
     assert entry["samples"] == 20 and entry["fd_test"] >= 0 and entry["fd_train_vs_test"] >= 0
 
 
+def test_a_sampler_is_compared_with_the_ode_solution_of_the_same_noise(model_dir, tmp_path):
+    rng = np.random.default_rng(2)
+    reference = rng.uniform(-1, 1, (20, 1, 8, 8)).astype(np.float32)
+    np.save(tmp_path / "ode.npy", reference)
+    np.save(tmp_path / "fast.npy", reference + np.float32(0.25) * np.sign(rng.standard_normal(reference.shape)))
+    assert evaluate.main(["--model-dir", str(model_dir), "--samples", str(tmp_path / "fast.npy"),
+                          "--sampler-name", "dpm++3m", "--ode-reference", str(tmp_path / "ode.npy")]) == 0
+    assert metrics_of(model_dir)["samplers"]["dpm++3m"]["mean_abs_diff_vs_ode"] == pytest.approx(0.25, abs=1e-6)
+    np.save(tmp_path / "short.npy", reference[:5])
+    assert evaluate.main(["--model-dir", str(model_dir), "--samples", str(tmp_path / "fast.npy"),
+                          "--sampler-name", "x", "--ode-reference", str(tmp_path / "short.npy")]) == 2
+
+
 def test_the_data_set_is_the_models_not_the_feature_classifiers(rgb_model, tmp_path):
     folder, fake, asked = rgb_model
     np.save(tmp_path / "s.npy", evaluate.to_model_range(fake["train"][0][:50]))
@@ -274,6 +287,7 @@ def test_bad_input_exits_with_2(model_dir, tmp_path, capsys):
     ["--samples", "s.npy", "--labels", "l.npy", "--guidance", "1", "--sampler-name", "pc"],
     ["--sampler-note", "x", "--inpainted", "a.npy", "--colorized", "b.npy"],  # note of which?
     ["--decoded", "d.npy"],                                 # without the reports
+    ["--samples", "s.npy", "--ode-reference", "o.npy"],     # a reference for no sampler
 ])
 def test_flags_that_do_not_go_together_are_refused(model_dir, flags):
     with pytest.raises(SystemExit) as exit_info:
