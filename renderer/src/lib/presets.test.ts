@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
-import { evaluationsOf, randomSeed, specFor } from './presets';
+import { evaluationsOf, presetSteps, randomSeed, specFor } from './presets';
 
 describe('presets', () => {
   it('maps Fast to DPM-Solver++ 3M and Quality to the paper PC sampler', () => {
@@ -15,9 +15,20 @@ describe('presets', () => {
   });
 
   it('keeps to ODE samplers where the task decodes latent codes', () => {
-    expect(specFor('quality', 1000, 'pc', true).sampler).toBe('ode');
-    expect(specFor('custom', 30, 'pc', true)).toEqual({ sampler: 'dpm++3m', steps: 30 });
-    expect(specFor('custom', 30, 'ode', true)).toEqual({ sampler: 'ode' });
+    expect(specFor('quality', 1000, 'pc', 'ode').sampler).toBe('ode');
+    expect(specFor('custom', 30, 'pc', 'ode')).toEqual({ sampler: 'dpm++3m', steps: 30 });
+    expect(specFor('custom', 30, 'ode', 'ode')).toEqual({ sampler: 'ode' });
+    expect(specFor('fast', 20, 'pc', 'ode')).toEqual({ sampler: 'dpm++3m', steps: 20 });
+  });
+
+  it('samples constrained tasks with the corrector even when Fast', () => {
+    expect(presetSteps('fast', 'constrained')).toBe(100);
+    expect(presetSteps('fast', 'free')).toBe(20);
+    expect(presetSteps('quality', 'constrained')).toBe(1000);
+    const fast = specFor('fast', presetSteps('fast', 'constrained'), 'dpm++3m', 'constrained');
+    expect(fast).toMatchObject({ sampler: 'pc', corrector: 'langevin', steps: 100 });
+    expect(evaluationsOf(fast)).toBe(200);
+    expect(specFor('custom', 30, 'heun', 'constrained')).toEqual({ sampler: 'heun', steps: 30 });
   });
 
   it('counts network evaluations', () => {

@@ -60,6 +60,19 @@ describe('runTask', () => {
     expect(Array.from(png.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
   });
 
+  it('colorizes with the corrector under the Fast preset, and generates with DPM-Solver++', async () => {
+    await useDocumentStore().open(new Uint8Array(4), 'scan.png');
+    const tasks = useTasksStore();
+    tasks.colorize.modelId = 'faces32-vp';
+    expect(tasks.colorize.preset).toBe('fast');
+    await runTask('colorize');
+    expect(fake.started[0]).toMatchObject({ spec: { sampler: 'pc', steps: 100 } });
+    useJobsStore().handle({ type: 'done', jobId: 'job1', results: [], nfe: 0, seconds: 0 });
+    tasks.generate.modelId = 'fashion28-vp';
+    await runTask('generate');
+    expect(fake.started[1]).toMatchObject({ spec: { sampler: 'dpm++3m', steps: 20 } });
+  });
+
   it('asks for a class with its guidance, and interpolates between seeds or documents only', async () => {
     const tasks = useTasksStore();
     Object.assign(tasks.generate, { modelId: 'fashion28-vp', classLabel: 'Trouser', guidance: 2 });

@@ -53,7 +53,7 @@ export async function runTask(task: TaskName): Promise<boolean> {
         modelId: p.modelId,
         n: p.n,
         seed: tasks.takeSeed(p),
-        spec: specFor(p.preset, p.steps, sampler),
+        spec: specFor(p.preset, p.steps, sampler, 'constrained'),
         ...(p.margin !== null ? { margin: p.margin } : {}),
         ...(p.feather !== null ? { feather: p.feather } : {}),
       };
@@ -70,7 +70,7 @@ export async function runTask(task: TaskName): Promise<boolean> {
         modelId: p.modelId,
         n: p.n,
         seed: tasks.takeSeed(p),
-        spec: specFor(p.preset, p.steps, sampler),
+        spec: specFor(p.preset, p.steps, sampler, 'constrained'),
       };
       break;
     }
@@ -101,7 +101,7 @@ export async function runTask(task: TaskName): Promise<boolean> {
         modelId: p.modelId,
         ends,
         frames: p.frames,
-        spec: specFor(p.preset, p.steps, sampler, true),
+        spec: specFor(p.preset, p.steps, sampler, 'ode'),
       };
       break;
     }

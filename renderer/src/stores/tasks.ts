@@ -6,7 +6,7 @@
  */
 import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
-import { randomSeed, type Preset } from '../lib/presets';
+import { presetSteps, randomSeed, type Preset } from '../lib/presets';
 
 export type TaskName = 'inpaint' | 'colorize' | 'generate' | 'interpolate';
 
@@ -28,7 +28,7 @@ export const useTasksStore = defineStore('tasks', () => {
   const inpaint = reactive<SamplingParams & { margin: number | null; feather: number | null }>({
     modelId: null,
     preset: 'fast',
-    steps: 20,
+    steps: presetSteps('fast', 'constrained'),
     n: 4,
     seed: randomSeed(),
     seedLocked: false,
@@ -39,7 +39,7 @@ export const useTasksStore = defineStore('tasks', () => {
   const colorize = reactive<SamplingParams>({
     modelId: null,
     preset: 'fast',
-    steps: 20,
+    steps: presetSteps('fast', 'constrained'),
     n: 2,
     seed: randomSeed(),
     seedLocked: false,
