@@ -32,8 +32,8 @@ FULL = dict(
     },
     colorize={"model_psnr": 21.04, "gray_psnr": 18.0, "gray_psnr_same_images": 17.96},
     bits_per_dim={"bpd": 3.3064},
-    samplers={"pc": {"nfe": 2000, "fd_test": 0.61}, "dpm++3m": {"nfe": 21, "fd_test": 0.734},
-              "heun-karras": {"nfe": 25, "fd_test": 0.9}},
+    samplers={"pc": {"nfe": 2000}, "dpm++3m": {"nfe": 21, "mean_abs_diff_vs_ode": 0.00762},
+              "ode": {"nfe": 393}},
 )
 
 
@@ -41,7 +41,7 @@ def test_row_with_every_figure():
     assert mt.row(manifest(**FULL)) == [
         "`rgb32-vp`", "CIFAR-10, 3 classes", "sub-VP", "32x32 RGB", "1.1M + 0.24M classifier",
         "120,000", "3.14 (0.23)", "89.1% at 3", "15.8 / 17.3 vs 11.9 / 14.0", "21.0 vs 18.0",
-        "3.31", "dpm++3m 0.73 (21) vs pc 0.61 (2,000)",
+        "3.31", "21, 0.008 (393)",
     ]
 
 

@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_ROOT, listModels } from './models-dir.ts';
+import { loadModel, type ScoreModel } from './score/score-model.ts';
+import { tensor } from './tensor.ts';
+import { createRng } from './rng.ts';
+
+/**
+ * Every model folder shipped in models/ loads through the engine and carries what its card promises:
+ * its figures, and metrics (measured by models/evaluate-model.sh) that beat the baselines they are
+ * compared with. A re-export that loses a figure or a measurement, or a model that no longer beats
+ * harmonic fill or the gray image, fails here.
+ */
+const bundled = await listModels([join(APP_ROOT, 'models')]);
+
+/** Share of class-conditional samples the clean classifier labels as asked, by training config. */
+const CLASS_ACCURACY_TARGET: Record<string, number> = { fashion: 0.8, cifar10: 0.5 };
+
+interface Metrics {
+  fd: { fd_test: number; fd_train_vs_test: number };
+  inpaint: Record<'box' | 'stroke', { model_psnr: number; harmonic_psnr_same_images: number }>;
+  colorize?: { model_psnr: number; gray_psnr_same_images: number };
+  class_conditional?: Record<string, { accuracy: number; guidance: number }>;
+  bits_per_dim: { bpd: number };
+  encode_decode: { mean_abs_error: number };
+  samplers?: Record<string, { nfe: number; fd_test: number }>;
+}
+
+it('ships at least one model', () => {
+  expect(bundled.filter((e) => !e.error).length).toBeGreaterThan(0);
+});
+
+describe.each(bundled.map((e) => [e.id, e] as const))('bundled model %s', (_id, entry) => {
+  let model: ScoreModel;
+  beforeAll(async () => {
+    model = await loadModel(entry.dir, { providers: ['cpu'], threads: 1 });
+  });
+  afterAll(() => model?.dispose());
+
+  it('has a valid manifest and gives a finite score', async () => {
+    expect(entry.error).toBeUndefined();
+    const [c, h, w] = model.shape;
+    const x = tensor(createRng(0).normal(2 * c * h * w), [2, c, h, w]);
+    const score = await model.score(x, 0.5);
+    expect(score.every(Number.isFinite)).toBe(true);
+  });
+
+  it('has its sample grid, interpolation strip and, with a classifier, a row per class', () => {
+    const figures = ['samples.png', 'interpolation.png', 'MODEL_CARD.md'];
+    if (model.manifest.classifier) figures.push('classes.png');
+    for (const f of figures) expect(existsSync(join(entry.dir, f)), f).toBe(true);
+  });
+
+  it('is measured, and beats the baselines', () => {
+    const m = model.manifest.metrics as unknown as Metrics;
+    expect(m.fd.fd_test).toBeGreaterThan(0);
+    expect(m.fd.fd_train_vs_test).toBeGreaterThan(0);
+    for (const kind of ['box', 'stroke'] as const) {
+      expect(m.inpaint[kind].model_psnr).toBeGreaterThan(m.inpaint[kind].harmonic_psnr_same_images);
+    }
+    if (model.shape[0] === 3) {
+      expect(m.colorize!.model_psnr).toBeGreaterThan(m.colorize!.gray_psnr_same_images);
+    }
+    expect(m.bits_per_dim.bpd).toBeGreaterThan(0);
+    expect(m.encode_decode.mean_abs_error).toBeLessThan(0.01);
+    const samplers = Object.values(m.samplers ?? {});
+    expect(samplers.length).toBeGreaterThan(0);
+    for (const s of samplers) expect(s.nfe).toBeGreaterThan(0);
+  });
+
+  it('samples the asked class as often as its target', () => {
+    const labels = model.manifest.classifier?.labels;
+    if (!labels) return;
+    const config = String((model.manifest as { training?: { config?: string } }).training?.config);
+    const target = Object.entries(CLASS_ACCURACY_TARGET).find(([d]) => config.startsWith(d));
+    const runs = Object.values(
+      (model.manifest.metrics as unknown as Metrics).class_conditional ?? {},
+    );
+    const recommended = model.manifest.classifier!.guidance ?? 1;
+    const atRecommended = runs.find((r) => r.guidance === recommended);
+    expect(
+      atRecommended,
+      `a class-accuracy run at the recommended guidance ${recommended}`,
+    ).toBeDefined();
+    expect(atRecommended!.accuracy).toBeGreaterThanOrEqual(target?.[1] ?? 0.5);
+  });
+});
