@@ -8,7 +8,7 @@ import onnx
 import pytest
 import torch
 
-from training.export_score import export
+from training.export_score import export, main
 from training.train import Trainer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -105,3 +105,16 @@ def test_the_weights_license_follows_the_training_data(tiny_config, tmp_path, na
     manifest = export(cfg, tmp_path / "run", tmp_path / "m")
     assert manifest["license"].startswith(f"Model weights: {weights}")
     assert f"- Model weights: {weights}" in (tmp_path / "m" / "MODEL_CARD.md").read_text()
+
+
+def test_the_card_is_rewritten_from_new_metrics(tiny_config, tmp_path):
+    cfg = tiny_config()
+    _trained(cfg, tmp_path / "run")
+    export(cfg, tmp_path / "run", tmp_path / "m")
+    manifest = json.loads((tmp_path / "m" / "model.json").read_text())
+    manifest["metrics"] = {"fd": {"fd_test": 1.25}}
+    (tmp_path / "m" / "model.json").write_text(json.dumps(manifest))
+    onnx_bytes = (tmp_path / "m" / "score.onnx").read_bytes()
+    assert main(["--config", cfg.name, "--out", str(tmp_path / "m"), "--card-only"]) == 0
+    assert '"fd_test": 1.25' in (tmp_path / "m" / "MODEL_CARD.md").read_text()
+    assert (tmp_path / "m" / "score.onnx").read_bytes() == onnx_bytes

@@ -150,9 +150,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", required=True)
     parser.add_argument("--out", type=Path, required=True, help="model folder; its name is the model id")
     parser.add_argument("--run-dir", type=Path, help="default: models/.runs/<config>")
+    parser.add_argument("--card-only", action="store_true",
+                        help="only rewrite MODEL_CARD.md from the folder's model.json (after new metrics)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     cfg = get_config(args.config)
+    if args.card_only:
+        manifest = json.loads((args.out / "model.json").read_text())
+        (args.out / "MODEL_CARD.md").write_text(model_card(cfg, manifest))
+        print(json.dumps({"out": str(args.out / "MODEL_CARD.md")}))
+        return 0
     manifest = export(cfg, args.run_dir or RUNS_DIR / cfg.name, args.out)
     print(json.dumps({"out": str(args.out), "steps": manifest["training"]["steps"]}))
     return 0
