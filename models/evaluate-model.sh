@@ -111,4 +111,6 @@ for s in $SAMPLERS; do
     --sample-report "$work/sampler-$s.json" "${ref[@]}"
   if [[ $s == ode ]]; then ode_ref=(--ode-reference "$work/sampler-ode.npy"); fi
 done
+# The editor's Fast preset: PC instead of DPM-Solver++ where the table shows it clearly better.
+evaluate --recommend-fast
 echo "metrics written to $dir/model.json"

@@ -82,6 +82,10 @@ export const modelInfoSchema = z.object({
   labels: z.array(z.string()),
   /** Classifier guidance the model recommends (1 when it names none). */
   guidance: z.number().min(0),
+  /** The Fast preset's sampler for free generation, when the model's measurements chose one. */
+  fastSampler: z
+    .object({ sampler: z.enum(SAMPLERS), steps: z.number().int().positive() })
+    .nullable(),
   license: z.string(),
   /** Why the folder cannot be used (broken manifest); listed so the user can fix an import. */
   error: z.string().nullable(),

@@ -56,6 +56,9 @@ export function modelInfo(entry: ModelEntry): ModelInfo {
     sde: m?.sde.type ?? null,
     labels: m?.classifier ? [...m.classifier.labels] : [],
     guidance: m?.classifier?.guidance ?? 1,
+    fastSampler: m?.fastSampler
+      ? { sampler: m.fastSampler.sampler, steps: m.fastSampler.steps ?? 20 }
+      : null,
     license: m?.license ?? '',
     error: entry.error ?? null,
   };

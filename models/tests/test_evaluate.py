@@ -293,3 +293,19 @@ def test_flags_that_do_not_go_together_are_refused(model_dir, flags):
     with pytest.raises(SystemExit) as exit_info:
         evaluate.main(["--model-dir", str(model_dir), *flags])
     assert exit_info.value.code == 2
+
+
+def test_pc_becomes_the_fast_sampler_only_when_clearly_better(model_dir):
+    table = {"dpm++3m": {"fd_test": 10.0, "samples": 100}, "pc": {"fd_test": 3.0, "steps": 100, "samples": 100}}
+    assert evaluate.recommend_fast_sampler(table)["sampler"] == "pc"
+    assert evaluate.recommend_fast_sampler(table)["steps"] == 100
+    close = {**table, "pc": {**table["pc"], "fd_test": 6.0}}
+    assert evaluate.recommend_fast_sampler(close) is None
+    assert evaluate.recommend_fast_sampler({"dpm++3m": {"fd_test": 1.0}}) is None
+    evaluate.merge_metrics(model_dir, {"samplers": table})
+    assert evaluate.main(["--model-dir", str(model_dir), "--recommend-fast"]) == 0
+    manifest = json.loads((model_dir / "model.json").read_text())
+    assert manifest["fastSampler"]["sampler"] == "pc" and "3.00" in manifest["fastSampler"]["why"]
+    evaluate.merge_metrics(model_dir, {"samplers": close})
+    evaluate.main(["--model-dir", str(model_dir), "--recommend-fast"])
+    assert "fastSampler" not in json.loads((model_dir / "model.json").read_text())

@@ -36,6 +36,17 @@ describe('parseManifest', () => {
     ).toThrow(/classifier\.guidance/);
   });
 
+  it('takes an optional Fast sampler chosen by measurement', () => {
+    const fastSampler = { sampler: 'pc', steps: 100, why: 'FD 2.1 against dpm++3m 9.8' };
+    expect(parseManifest({ ...valid(), fastSampler }).fastSampler).toEqual(fastSampler);
+    expect(() => parseManifest({ ...valid(), fastSampler: { sampler: 'ddim' } })).toThrow(
+      /fastSampler\.sampler: expected one of pc, ode/,
+    );
+    expect(() => parseManifest({ ...valid(), fastSampler: { sampler: 'pc', steps: 0 } })).toThrow(
+      /fastSampler\.steps: expected a positive integer/,
+    );
+  });
+
   it('fills SDE defaults and allows no classifier', () => {
     const m: Record<string, unknown> = {
       ...valid(),

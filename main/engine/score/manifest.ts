@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
+import { SAMPLERS } from '../samplers/spec.ts';
 import { sdeParamsSchema } from '../sde/params.ts';
 
 /** model.json: the contract between training, the engine and users' own models (DESIGN.md). */
@@ -47,6 +48,18 @@ export const manifestSchema = z.looseObject({
       labels: z.array(text.min(1)).min(2, { error: 'expected at least two labels' }),
       /** Classifier weight the model's measurements recommend (1 = the paper's Eq. 14). */
       guidance: z.number().min(0).max(100).optional(),
+    })
+    .optional(),
+  /**
+   * The sampler the editor's Fast preset uses for free generation with this model, where its
+   * measurements preferred another to DPM-Solver++ (an under-trained model can have a worse
+   * probability-flow ODE than reverse SDE); `why` says which figures decided.
+   */
+  fastSampler: z
+    .looseObject({
+      sampler: z.enum(SAMPLERS, { error: `expected one of ${SAMPLERS.join(', ')}` }),
+      steps: positiveInt.optional(),
+      why: text.optional(),
     })
     .optional(),
   license: text.min(1, { error: 'expected a non-empty string' }),

@@ -31,6 +31,25 @@ describe('presets', () => {
     expect(specFor('custom', 30, 'heun', 'constrained')).toEqual({ sampler: 'heun', steps: 30 });
   });
 
+  it("takes a model's own Fast sampler for free generation only", () => {
+    const pc100 = { sampler: 'pc', steps: 100 } as const;
+    expect(presetSteps('fast', 'free', pc100)).toBe(100);
+    expect(specFor('fast', 100, 'dpm++3m', 'free', pc100)).toMatchObject({
+      sampler: 'pc',
+      corrector: 'langevin',
+      steps: 100,
+    });
+    const heun = { sampler: 'heun-karras', steps: 12 } as const;
+    expect(specFor('fast', 12, 'dpm++3m', 'free', heun)).toEqual({
+      sampler: 'heun-karras',
+      steps: 12,
+    });
+    // Interpolation keeps to the ODE whatever the model prefers; Quality is the model's too.
+    expect(presetSteps('fast', 'ode', pc100)).toBe(20);
+    expect(specFor('fast', 20, 'dpm++3m', 'ode', pc100)).toEqual({ sampler: 'dpm++3m', steps: 20 });
+    expect(specFor('quality', 1000, 'dpm++3m', 'free', pc100)).toMatchObject({ steps: 1000 });
+  });
+
   it('counts network evaluations', () => {
     expect(evaluationsOf({ sampler: 'pc', steps: 1000, corrector: 'langevin' })).toBe(2000);
     expect(evaluationsOf({ sampler: 'heun-karras', steps: 12 })).toBe(24);

@@ -1,8 +1,9 @@
-import { SAMPLERS, type SamplerSpecInput } from '../../../preload/api';
+import { SAMPLERS, type ModelInfo, type SamplerSpecInput } from '../../../preload/api';
 
 /**
  * Sampling presets the panels offer, by how the task samples (`SamplingMode`):
- * - free (generate): Fast is DPM-Solver++ (3M) on the probability-flow ODE, 20 evaluations.
+ * - free (generate): Fast is DPM-Solver++ (3M) on the probability-flow ODE, 20 evaluations, or
+ *   the sampler the model's measurements chose (`ModelInfo.fastSampler`).
  * - constrained (inpaint, colorize): Fast is the predictor-corrector sampler at 100 steps (200
  *   evaluations). The replacement constraint leaves ODE solvers biased (engine tasks/inpaint.ts),
  *   and measurably so on a real model: on celeba32-vp, 20 box-masked test faces, PSNR of the mean
@@ -15,6 +16,7 @@ import { SAMPLERS, type SamplerSpecInput } from '../../../preload/api';
 export type Preset = 'fast' | 'quality' | 'custom';
 export type SamplerName = NonNullable<SamplerSpecInput['sampler']>;
 export type SamplingMode = 'free' | 'constrained' | 'ode';
+export type FastSampler = ModelInfo['fastSampler'];
 
 export const PRESET_LABELS: Record<Preset, string> = {
   fast: 'Fast',
@@ -23,9 +25,14 @@ export const PRESET_LABELS: Record<Preset, string> = {
 };
 
 /** The steps a preset starts with (Custom keeps what the panel holds). */
-export function presetSteps(preset: Exclude<Preset, 'custom'>, mode: SamplingMode): number {
+export function presetSteps(
+  preset: Exclude<Preset, 'custom'>,
+  mode: SamplingMode,
+  fast: FastSampler = null,
+): number {
   if (preset === 'quality') return 1000;
-  return mode === 'constrained' ? 100 : 20;
+  if (mode === 'constrained') return 100;
+  return (mode === 'free' && fast?.steps) || 20;
 }
 
 /**
@@ -46,9 +53,14 @@ export function specFor(
   steps: number,
   defaultSampler: SamplerName,
   mode: SamplingMode = 'free',
+  fast: FastSampler = null,
 ): SamplerSpecInput {
   if (preset === 'fast') {
-    return mode === 'constrained' ? { ...PAPER_PC, steps } : { sampler: 'dpm++3m', steps };
+    if (mode === 'constrained' || (mode === 'free' && fast?.sampler === 'pc')) {
+      return { ...PAPER_PC, steps };
+    }
+    const sampler = mode === 'free' && fast ? fast.sampler : 'dpm++3m';
+    return sampler === 'ode' ? { sampler } : { sampler, steps };
   }
   if (preset === 'quality') {
     // The adaptive RK45 solver is the ODE's "quality" setting; it picks its own step count.

@@ -5,6 +5,7 @@ import { installApi } from '../api/host';
 import { createFakeApi } from '../testing/fakeApi';
 import { useDocumentStore } from '../stores/document';
 import { useEditorStore } from '../stores/editor';
+import { useEngineStore } from '../stores/engine';
 import { useJobsStore } from '../stores/jobs';
 import { useNoticesStore } from '../stores/notices';
 import { useTasksStore } from '../stores/tasks';
@@ -71,6 +72,12 @@ describe('runTask', () => {
     tasks.generate.modelId = 'fashion28-vp';
     await runTask('generate');
     expect(fake.started[1]).toMatchObject({ spec: { sampler: 'dpm++3m', steps: 20 } });
+    useJobsStore().handle({ type: 'done', jobId: 'job2', results: [], nfe: 0, seconds: 0 });
+    // faces32-vp's measurements chose PC for its Fast preset.
+    await useEngineStore().refreshModels();
+    Object.assign(tasks.generate, { modelId: 'faces32-vp', steps: 100 });
+    await runTask('generate');
+    expect(fake.started[2]).toMatchObject({ spec: { sampler: 'pc', steps: 100 } });
   });
 
   it('asks for a class with its guidance, and interpolates between seeds or documents only', async () => {
@@ -105,6 +112,7 @@ describe('runTask', () => {
       sde: 'vp' as const,
       labels: [],
       guidance: 1,
+      fastSampler: null,
       license: '',
       error: null,
     };

@@ -82,7 +82,7 @@ export async function runTask(task: TaskName): Promise<boolean> {
         modelId: p.modelId,
         n: p.n,
         seed: tasks.takeSeed(p),
-        spec: specFor(p.preset, p.steps, sampler),
+        spec: specFor(p.preset, p.steps, sampler, 'free', engine.model(p.modelId)?.fastSampler),
         ...(p.classLabel !== null ? { classLabel: p.classLabel, guidance: p.guidance } : {}),
       };
       break;
