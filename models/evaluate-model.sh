@@ -14,7 +14,8 @@
 # Sizes (environment): SAMPLES (1000), PER_CLASS (100), GUIDANCES ('1 3'), SAMPLER_SAMPLES (200),
 # SAMPLERS ('ode dpm++3m dpm++2m heun-karras euler heun pc'), PC_STEPS (1000), INPAINT_IMAGES (50),
 # INPAINT_N (4), INPAINT_SAMPLER (pc), INPAINT_STEPS (200) (the INPAINT_* settings size colorization
-# too), ODE_IMAGES (32), THREADS (0 = all), WORK (intermediate files, .runs/eval/<folder name>).
+# too), ODE_IMAGES (32), FAST_SAMPLER (dpm++3m), FAST_STEPS (20), THREADS (0 = all), WORK
+# (intermediate files, .runs/eval/<folder name>).
 set -euo pipefail
 ref=${1:?usage: evaluate-model.sh MODEL_ID_OR_FOLDER}
 # As the CLI's --model: a path when it looks like one or names a folder, otherwise a bundled id.
@@ -30,8 +31,9 @@ SAMPLERS=${SAMPLERS:-ode dpm++3m dpm++2m heun-karras euler heun pc}
 INPAINT_IMAGES=${INPAINT_IMAGES:-50} INPAINT_N=${INPAINT_N:-4}
 INPAINT_SAMPLER=${INPAINT_SAMPLER:-pc} INPAINT_STEPS=${INPAINT_STEPS:-200}
 ODE_IMAGES=${ODE_IMAGES:-32} THREADS=${THREADS:-0}
-# The fast sampler of the FD and class-accuracy runs.
-FAST_SAMPLER=dpm++3m FAST_STEPS=20
+# The sampler of the FD and class-accuracy runs: the editor's Fast preset for this model (a model
+# whose manifest names a fastSampler is measured with it: pass FAST_SAMPLER=pc FAST_STEPS=100).
+FAST_SAMPLER=${FAST_SAMPLER:-dpm++3m} FAST_STEPS=${FAST_STEPS:-20}
 
 # training.evaluate prints what it merged; the log keeps it out of the way.
 evaluate() { PYTHONPATH=models /usr/bin/python3 -m training.evaluate --model-dir "$dir" "$@" >>"$work/evaluate.log"; }
