@@ -11,7 +11,8 @@ test.describe('editor', () => {
     await expect(page.getByText('480×320')).toBeVisible();
     await shot('02-opened');
 
-    await expect(page.getByTestId('model-select')).toHaveValue('gaussian-rgb8');
+    // The first bundled colour model is the default for a colour photo.
+    await expect(page.getByTestId('model-select')).toHaveValue('celeba32-vp');
     await page.getByTestId('brush-size').fill('60');
     await drag(page, [
       [0.45, 0.35],
@@ -87,6 +88,26 @@ test.describe('editor', () => {
     await page.getByTestId('run-interpolate').click();
     await expect(page.getByTestId('interp-viewer')).toContainText('of 5');
     await shot('10b-interpolated-samples');
+  });
+
+  test('walk between two generated faces with the bundled faces model', async ({
+    editor: page,
+    shot,
+  }) => {
+    await page.getByTestId('tab-generate').click();
+    await page.getByTestId('model-select').selectOption('celeba32-vp');
+    await page.getByTestId('variants').fill('4');
+    await page.getByTestId('run-generate').click();
+    await expect(page.getByTestId('variant-3')).toBeVisible();
+    await shot('10d-generated-faces');
+    await page.getByTestId('variant-0').getByRole('button', { name: 'From' }).click();
+    await page.getByTestId('variant-1').getByRole('button', { name: 'To' }).click();
+    await page.getByTestId('tab-interpolate').click();
+    await expect(page.getByTestId('model-select')).toHaveValue('celeba32-vp');
+    await page.getByTestId('frames').fill('6');
+    await page.getByTestId('run-interpolate').click();
+    await expect(page.getByTestId('interp-viewer')).toContainText('of 6');
+    await shot('10e-walk-between-faces');
   });
 
   test('generate a class with the bundled Fashion-MNIST model', async ({ editor: page, shot }) => {

@@ -86,6 +86,8 @@ export const modelInfoSchema = z.object({
   fastSampler: z
     .object({ sampler: z.enum(SAMPLERS), steps: z.number().int().positive() })
     .nullable(),
+  /** Tasks the model's measurements advise against, with the figures that decided. */
+  notRecommendedFor: z.partialRecord(z.enum(['inpaint', 'colorize']), z.string()),
   license: z.string(),
   /** Why the folder cannot be used (broken manifest); listed so the user can fix an import. */
   error: z.string().nullable(),

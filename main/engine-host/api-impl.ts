@@ -59,6 +59,7 @@ export function modelInfo(entry: ModelEntry): ModelInfo {
     fastSampler: m?.fastSampler
       ? { sampler: m.fastSampler.sampler, steps: m.fastSampler.steps ?? 20 }
       : null,
+    notRecommendedFor: { ...m?.notRecommendedFor },
     license: m?.license ?? '',
     error: entry.error ?? null,
   };

@@ -303,9 +303,23 @@ def test_pc_becomes_the_fast_sampler_only_when_clearly_better(model_dir):
     assert evaluate.recommend_fast_sampler(close) is None
     assert evaluate.recommend_fast_sampler({"dpm++3m": {"fd_test": 1.0}}) is None
     evaluate.merge_metrics(model_dir, {"samplers": table})
-    assert evaluate.main(["--model-dir", str(model_dir), "--recommend-fast"]) == 0
+    assert evaluate.main(["--model-dir", str(model_dir), "--recommend"]) == 0
     manifest = json.loads((model_dir / "model.json").read_text())
     assert manifest["fastSampler"]["sampler"] == "pc" and "3.00" in manifest["fastSampler"]["why"]
     evaluate.merge_metrics(model_dir, {"samplers": close})
-    evaluate.main(["--model-dir", str(model_dir), "--recommend-fast"])
+    evaluate.main(["--model-dir", str(model_dir), "--recommend"])
     assert "fastSampler" not in json.loads((model_dir / "model.json").read_text())
+
+
+def test_a_task_that_does_not_beat_its_baseline_is_not_recommended(model_dir):
+    good = {"model_psnr": 17.0, "harmonic_psnr_same_images": 15.0}
+    bad = {"model_psnr": 14.4, "harmonic_psnr_same_images": 15.2}
+    assert evaluate.weak_tasks({"inpaint": {"box": good, "stroke": good}}) == {}
+    weak = evaluate.weak_tasks({"inpaint": {"box": good, "stroke": bad},
+                                "colorize": {"model_psnr": 20.9, "gray_psnr_same_images": 21.3}})
+    assert weak["inpaint"] == "stroke fills score 14.4 dB, harmonic fill 15.2 dB"
+    assert weak["colorize"] == "colorizations score 20.9 dB, the gray input 21.3 dB"
+    evaluate.merge_metrics(model_dir, {"inpaint": {"box": bad}})
+    assert evaluate.main(["--model-dir", str(model_dir), "--recommend"]) == 0
+    manifest = json.loads((model_dir / "model.json").read_text())
+    assert list(manifest["notRecommendedFor"]) == ["inpaint"]

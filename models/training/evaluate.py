@@ -320,18 +320,37 @@ def recommend_fast_sampler(samplers: dict) -> dict | None:
                    f"dpm++3m at 20 steps {fast['fd_test']:.2f}"}
 
 
-def set_fast_sampler(model_dir: Path) -> dict | None:
-    """Writes (or removes) the manifest's `fastSampler` from its measured sampler table."""
-    chosen: dict = {}
+def weak_tasks(metrics: dict) -> dict:
+    """Tasks whose measured result does not beat its simple baseline, with the figures: the
+    editor then does not offer the model for them (manifest `notRecommendedFor`)."""
+    weak = {}
+    fills = metrics.get("inpaint", {})
+    for kind, entry in fills.items():
+        if "model_psnr" in entry and entry["model_psnr"] <= entry["harmonic_psnr_same_images"]:
+            weak["inpaint"] = (f"{kind} fills score {entry['model_psnr']:.1f} dB, harmonic fill "
+                               f"{entry['harmonic_psnr_same_images']:.1f} dB")
+    color = metrics.get("colorize", {})
+    if "model_psnr" in color and color["model_psnr"] <= color["gray_psnr_same_images"]:
+        weak["colorize"] = (f"colorizations score {color['model_psnr']:.1f} dB, the gray input "
+                            f"{color['gray_psnr_same_images']:.1f} dB")
+    return weak
+
+
+def set_recommendations(model_dir: Path) -> dict:
+    """Writes (or removes) the manifest's `fastSampler` and `notRecommendedFor` from its metrics."""
+    out: dict = {}
 
     def change(manifest: dict) -> None:
-        choice = recommend_fast_sampler(manifest.get("metrics", {}).get("samplers", {}))
-        manifest.pop("fastSampler", None)
-        if choice:
-            manifest["fastSampler"] = choice
-            chosen.update(choice)
+        metrics = manifest.get("metrics", {})
+        choice = recommend_fast_sampler(metrics.get("samplers", {}))
+        weak = weak_tasks(metrics)
+        for key, value in (("fastSampler", choice), ("notRecommendedFor", weak)):
+            manifest.pop(key, None)
+            if value:
+                manifest[key] = value
+            out[key] = value or None
     update_model_json(model_dir, change)
-    return chosen or None
+    return out
 
 
 def _load_npy(path: str, dtype, ndim: int, what: str) -> np.ndarray:
@@ -440,12 +459,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--encode-report", metavar="FILE", help="the CLI's `encode --json` line (with --decoded)")
     p.add_argument("--decode-report", metavar="FILE", help="the CLI's `decode --json` line (with --decoded)")
     p.add_argument("--eval-classifier", help=f"default: <model-dir>/{EVAL_CLASSIFIER_FILE}")
-    p.add_argument("--recommend-fast", action="store_true",
-                   help="set (or clear) the manifest's fastSampler from its sampler table")
+    p.add_argument("--recommend", action="store_true",
+                   help="set (or clear) the manifest's fastSampler and notRecommendedFor from its metrics")
     p.add_argument("--dry-run", action="store_true", help="print the metrics, do not touch model.json")
     args = p.parse_args(argv)
-    if args.recommend_fast:
-        print(json.dumps({"fastSampler": set_fast_sampler(Path(args.model_dir))}))
+    if args.recommend:
+        print(json.dumps(set_recommendations(Path(args.model_dir))))
         return 0
     _check_flags(p, args)
     model_dir = Path(args.model_dir)

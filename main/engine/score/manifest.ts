@@ -62,6 +62,11 @@ export const manifestSchema = z.looseObject({
       why: text.optional(),
     })
     .optional(),
+  /**
+   * Tasks this model's measurements advise against (its result scored below the simple baseline),
+   * each with the figures that decided; the editor does not offer it for them.
+   */
+  notRecommendedFor: z.partialRecord(z.enum(['inpaint', 'colorize']), text).optional(),
   license: text.min(1, { error: 'expected a non-empty string' }),
   data: text.min(1, { error: 'expected a non-empty string' }),
   training: z.record(z.string(), z.unknown(), { error: 'expected an object' }).optional(),

@@ -56,11 +56,13 @@ export function specFor(
   fast: FastSampler = null,
 ): SamplerSpecInput {
   if (preset === 'fast') {
-    if (mode === 'constrained' || (mode === 'free' && fast?.sampler === 'pc')) {
-      return { ...PAPER_PC, steps };
+    if (mode === 'constrained') return { ...PAPER_PC, steps };
+    // A model's own Fast sampler comes with the steps it was measured at.
+    if (mode === 'free' && fast) {
+      if (fast.sampler === 'pc') return { ...PAPER_PC, steps: fast.steps };
+      return fast.sampler === 'ode' ? { sampler: 'ode' } : { ...fast };
     }
-    const sampler = mode === 'free' && fast ? fast.sampler : 'dpm++3m';
-    return sampler === 'ode' ? { sampler } : { sampler, steps };
+    return { sampler: 'dpm++3m', steps };
   }
   if (preset === 'quality') {
     // The adaptive RK45 solver is the ODE's "quality" setting; it picks its own step count.

@@ -113,6 +113,7 @@ describe('runTask', () => {
       labels: [],
       guidance: 1,
       fastSampler: null,
+      notRecommendedFor: {},
       license: '',
       error: null,
     };
@@ -120,5 +121,9 @@ describe('runTask', () => {
     expect(modelProblem('inpaint', gray, { isGray: false })).toMatch(/grayscale model/);
     expect(modelProblem('inpaint', gray, { isGray: true })).toBeNull();
     expect(modelProblem('generate', { ...gray, error: 'bad manifest' }, null)).toBe('bad manifest');
+    const weak = { ...gray, image: { ...gray.image, channels: 3 } };
+    weak.notRecommendedFor = { colorize: 'PSNR 20.9 dB against the gray input 21.3' };
+    expect(modelProblem('colorize', weak, null)).toMatch(/^not recommended: PSNR 20\.9/);
+    expect(modelProblem('inpaint', weak, { isGray: false })).toBeNull();
   });
 });

@@ -18,6 +18,9 @@ export function modelProblem(
   if (task === 'inpaint' && doc && !doc.isGray && m.image.channels !== 3) {
     return 'a grayscale model cannot fill a colour photo';
   }
+  if ((task === 'inpaint' || task === 'colorize') && m.notRecommendedFor[task]) {
+    return `not recommended: ${m.notRecommendedFor[task]}`;
+  }
   return null;
 }
 
