@@ -9,7 +9,8 @@ import { SAMPLERS, type ModelInfo, type SamplerSpecInput } from '../../../preloa
  *   and measurably so on a real model: on celeba32-vp, 20 box-masked test faces, PSNR of the mean
  *   of 4 fills, dpm++3m at 20 steps gave 15.3 dB, below harmonic fill's 15.6; pc gave 16.5 at 50
  *   steps, 17.5 at 100 and 17.4 at 200 (`npm run bench -- conditional-mean`).
- * - ode (interpolate, which decodes latent codes): Fast as free; Quality is adaptive RK45.
+ * - ode (interpolate, which decodes latent codes): Fast is DPM-Solver++ (3M) whatever the model
+ *   prefers, as the walk needs a deterministic map; Quality is adaptive RK45.
  * Quality is otherwise the paper's PC sampler (reverse diffusion + Langevin, snr 0.16) at the
  * SDE's full 1000 steps; Custom is the sampler chosen in Settings with the steps typed in the panel.
  */
