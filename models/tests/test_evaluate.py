@@ -1,5 +1,6 @@
 """Evaluation metrics and the CLI, on synthetic data and a tiny untrained classifier."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -41,15 +42,6 @@ def test_deep_merge_keeps_what_is_not_recomputed():
     assert evaluate.deep_merge(old, new) == {
         "fd": {"fd_test": 2.0, "samples": 10},
         "inpaint": {"box": {"harmonic_psnr": 20.0, "model_psnr": 25.0}}, "bpd": 3.1}
-
-
-def test_sampler_args_are_recorded_as_numbers():
-    assert evaluate.parse_sampler_args("--steps 20") == {"steps": 20}
-    assert evaluate.parse_sampler_args("--rtol 1e-5 --atol 0.001 --corrector-steps 2") == {
-        "rtol": 1e-5, "atol": 0.001, "corrector_steps": 2}
-    assert evaluate.parse_sampler_args("") == {}
-    with pytest.raises(ValueError):
-        evaluate.parse_sampler_args("--steps")
 
 
 def make_model_dir(tmp_path, monkeypatch, channels: int, config: str, classifier_dataset: str):
@@ -130,10 +122,10 @@ def test_class_samples_are_filed_per_guidance(model_dir, tmp_path):
 
 def test_a_sampler_fd_is_filed_under_its_name(model_dir, tmp_path):
     np.save(tmp_path / "s.npy", np.random.default_rng(1).uniform(-1, 1, (20, 1, 8, 8)).astype(np.float32))
-    (tmp_path / "report.json").write_text('{"nfe": 2000, "seconds": 12.5, "sampler": "pc"}\n')
+    (tmp_path / "report.json").write_text(
+        '{"nfe": 2000, "seconds": 12.5, "sampler": "pc", "settings": {"steps": 1000}}\n')
     assert evaluate.main(["--model-dir", str(model_dir), "--samples", str(tmp_path / "s.npy"),
-                          "--sampler-name", "pc", "--sampler-args", "--steps 1000",
-                          "--sample-report", str(tmp_path / "report.json")]) == 0
+                          "--sampler-name", "pc", "--sample-report", str(tmp_path / "report.json")]) == 0
     metrics = metrics_of(model_dir)
     assert "fd" not in metrics
     entry = metrics["samplers"]["pc"]
@@ -141,17 +133,47 @@ def test_a_sampler_fd_is_filed_under_its_name(model_dir, tmp_path):
     assert entry["samples"] == 20 and entry["fd_test"] >= 0 and entry["fd_train_vs_test"] >= 0
 
 
+def test_a_sampler_report_must_say_what_it_ran_with(model_dir, tmp_path, capsys):
+    np.save(tmp_path / "s.npy", np.zeros((4, 1, 8, 8), dtype=np.float32))
+    (tmp_path / "report.json").write_text('{"nfe": 21, "seconds": 1.0}\n')
+    assert evaluate.main(["--model-dir", str(model_dir), "--samples", str(tmp_path / "s.npy"),
+                          "--sampler-name", "dpm++3m", "--sample-report", str(tmp_path / "report.json")]) == 2
+    assert "no settings" in capsys.readouterr().err
+
+
+def test_class_samples_of_a_sampler_are_filed_under_its_name(model_dir, tmp_path):
+    rng = np.random.default_rng(3)
+    files = []
+    for k in range(3):
+        files.append(str(tmp_path / f"class-{k}.npy"))
+        np.save(files[-1], rng.uniform(-1, 1, (10, 1, 8, 8)).astype(np.float32))
+    reports = [str(tmp_path / f"report-{k}.json") for k in range(3)]
+    for path in reports:  # one CLI run per class
+        Path(path).write_text('{"nfe": 200, "seconds": 3.0, "settings": {"steps": 100}}\n')
+    flags = ["--model-dir", str(model_dir), "--class-samples", *files, "--guidance", "8", "--sampler-name", "pc"]
+    assert evaluate.main([*flags, "--sample-report", *reports]) == 0
+    metrics = metrics_of(model_dir)
+    assert "class_conditional" not in metrics
+    entry = metrics["samplers"]["pc"]["class_conditional"]
+    assert entry["guidance"] == 8.0 and entry["samples"] == 30 and entry["steps"] == 100
+    assert entry["nfe"] == 200 and entry["seconds"] == 9.0 and 0 <= entry["accuracy"] <= 1
+    Path(reports[2]).write_text('{"nfe": 40, "seconds": 3.0, "settings": {"steps": 20}}\n')
+    assert evaluate.main([*flags, "--sample-report", *reports]) == 2
+
+
 def test_a_sampler_is_compared_with_the_ode_solution_of_the_same_noise(model_dir, tmp_path):
     rng = np.random.default_rng(2)
+    (tmp_path / "report.json").write_text('{"nfe": 21, "seconds": 1.0, "settings": {"steps": 20}}\n')
+    report = ["--sample-report", str(tmp_path / "report.json")]
     reference = rng.uniform(-1, 1, (20, 1, 8, 8)).astype(np.float32)
     np.save(tmp_path / "ode.npy", reference)
     np.save(tmp_path / "fast.npy", reference + np.float32(0.25) * np.sign(rng.standard_normal(reference.shape)))
     assert evaluate.main(["--model-dir", str(model_dir), "--samples", str(tmp_path / "fast.npy"),
-                          "--sampler-name", "dpm++3m", "--ode-reference", str(tmp_path / "ode.npy")]) == 0
+                          "--sampler-name", "dpm++3m", "--ode-reference", str(tmp_path / "ode.npy"), *report]) == 0
     assert metrics_of(model_dir)["samplers"]["dpm++3m"]["mean_abs_diff_vs_ode"] == pytest.approx(0.25, abs=1e-6)
     np.save(tmp_path / "short.npy", reference[:5])
     assert evaluate.main(["--model-dir", str(model_dir), "--samples", str(tmp_path / "fast.npy"),
-                          "--sampler-name", "x", "--ode-reference", str(tmp_path / "short.npy")]) == 2
+                          "--sampler-name", "x", "--ode-reference", str(tmp_path / "short.npy"), *report]) == 2
 
 
 def test_the_data_set_is_the_models_not_the_feature_classifiers(rgb_model, tmp_path):
@@ -284,7 +306,9 @@ def test_bad_input_exits_with_2(model_dir, tmp_path, capsys):
     ["--guidance", "3", "--samples", "s.npy"],              # guidance without class labels
     ["--class-samples", "a.npy"],                           # class samples without guidance
     ["--sampler-name", "pc"],                               # nothing to file under it
-    ["--samples", "s.npy", "--labels", "l.npy", "--guidance", "1", "--sampler-name", "pc"],
+    ["--samples", "s.npy", "--sampler-name", "pc"],         # without the report of its settings
+    ["--class-samples", "a.npy", "--guidance", "1", "--sampler-name", "pc", "--sample-report", "r.json",
+     "--ode-reference", "o.npy"],                           # the ODE has no class-conditional samples
     ["--sampler-note", "x", "--inpainted", "a.npy", "--colorized", "b.npy"],  # note of which?
     ["--decoded", "d.npy"],                                 # without the reports
     ["--samples", "s.npy", "--ode-reference", "o.npy"],     # a reference for no sampler
@@ -309,6 +333,20 @@ def test_pc_becomes_the_fast_sampler_only_when_clearly_better(model_dir):
     evaluate.merge_metrics(model_dir, {"samplers": close})
     evaluate.main(["--model-dir", str(model_dir), "--recommend"])
     assert "fastSampler" not in json.loads((model_dir / "model.json").read_text())
+
+
+def test_pc_becomes_the_fast_sampler_when_clearly_more_often_of_the_class():
+    def table(dpm_accuracy, pc_accuracy, pc_fd=3.4, pc_guidance=8):
+        return {"dpm++3m": {"fd_test": 4.1, "steps": 20, "class_conditional": {
+                    "guidance": 8, "samples": 300, "accuracy": dpm_accuracy}},
+                "pc": {"fd_test": pc_fd, "steps": 100, "samples": 100, "class_conditional": {
+                    "guidance": pc_guidance, "samples": 300, "accuracy": pc_accuracy}}}
+    choice = evaluate.recommend_fast_sampler(table(0.47, 0.59))
+    assert choice["sampler"] == "pc" and choice["steps"] == 100
+    assert choice["why"].startswith("class accuracy of 300 samples at guidance 8: pc 59%, dpm++3m 47%")
+    assert evaluate.recommend_fast_sampler(table(0.52, 0.59)) is None                 # within noise
+    assert evaluate.recommend_fast_sampler(table(0.47, 0.59, pc_fd=4.5)) is None      # worse samples
+    assert evaluate.recommend_fast_sampler(table(0.47, 0.59, pc_guidance=4)) is None  # not comparable
 
 
 def test_a_task_that_does_not_beat_its_baseline_is_not_recommended(model_dir):

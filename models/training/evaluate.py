@@ -18,8 +18,9 @@ Where a sample file's figures are filed:
   to the same distance for N real training images (`fd_train_vs_test`), which gives its scale;
 - `class_conditional.guidance_<G>` (`--labels` or `--class-samples`, with `--guidance`): the
   same FD and the share of samples the clean classifier labels as asked;
-- `samplers.<NAME>` (`--sampler-name`): the FD of one sampler with its NFE and seconds
-  (`--sample-report`) and the settings it ran with (`--sampler-args`).
+- `samplers.<NAME>` (`--sampler-name`, with `--sample-report`): the FD of one sampler with its
+  NFE, seconds and the settings the CLI resolved (`steps`, or the ODE's `rtol` and `atol`);
+  class-conditional samples go under `samplers.<NAME>.class_conditional`, with their accuracy.
 Tasks on held-out images, scored against simple baselines on the same images:
 - `inpaint.<kind>`: PSNR over the filled pixels of the harmonic fill (`--baselines`) and of the
   model's mean of samples (`--inpainted`, box or stroke masks);
@@ -33,7 +34,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import shlex
 import sys
 from pathlib import Path
 from typing import NamedTuple
@@ -245,23 +245,6 @@ def encode_decode_metrics(data: Data, path: str, encode: dict, decode: dict) -> 
             "nfe_decode": decode["nfe"], "seconds_encode": encode["seconds"], "seconds_decode": decode["seconds"]}
 
 
-def parse_sampler_args(text: str) -> dict:
-    """'--steps 20 --rtol 1e-5' (what the CLI was given) -> {'steps': 20, 'rtol': 1e-05}."""
-    words = shlex.split(text)
-    if len(words) % 2 or not all(w.startswith("--") for w in words[::2]):
-        raise ValueError(f"--sampler-args: expected '--name value' pairs, got {text!r}")
-    return {name[2:].replace("-", "_"): _number_or_text(value) for name, value in zip(words[::2], words[1::2])}
-
-
-def _number_or_text(text: str) -> int | float | str:
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
 def read_report(path: str, *fields: str) -> dict:
     """The last JSON line a CLI command or bench printed (`--json`), with the fields needed."""
     lines = [line for line in Path(path).read_text().splitlines() if line.strip()]
@@ -273,6 +256,17 @@ def read_report(path: str, *fields: str) -> dict:
     if missing:
         raise ValueError(f"{path}: the report has no {', '.join(missing)}")
     return report
+
+
+def read_reports(paths: list[str], *fields: str) -> dict:
+    """One report for the runs of several files (one CLI run per class): their seconds add up;
+    everything else (the NFE of one batch, the settings) must be the same in each."""
+    reports = [read_report(path, *fields) for path in paths]
+    for path, report in zip(paths[1:], reports[1:]):
+        differs = [f for f in fields if f != "seconds" and report[f] != reports[0][f]]
+        if differs:
+            raise ValueError(f"{path}: {', '.join(differs)} differ from {paths[0]}'s: not runs of one setting")
+    return {**reports[0], "seconds": sum(r["seconds"] for r in reports)}
 
 
 def deep_merge(old: dict, new: dict) -> dict:
@@ -302,22 +296,35 @@ def merge_metrics(model_dir: Path, new: dict) -> None:
 # solver's: with the few samples of the sampler table, FD alone moves by up to ~2x between two
 # good samplers (fashion28-vp: dpm++3m 1.50, pc 2.65), so only a wider gap decides.
 FAST_PC_FD_RATIO = 0.5
+# ... or, for a model with a classifier, when PC's class accuracy at the recommended guidance is
+# higher by this much (and its FD no worse). With 300 samples an accuracy near 50% has a standard
+# error of ~3 points, ~4 for a difference, so 10 points is a difference sampling noise rarely makes.
+FAST_PC_ACCURACY_GAIN = 0.10
 
 
 def recommend_fast_sampler(samplers: dict) -> dict | None:
     """The manifest's `fastSampler` from the sampler table, or None to keep DPM-Solver++.
 
     An under-trained model can have a worse probability-flow ODE than reverse SDE; then the
-    stochastic PC sampler, at the step count the table measured, is the better Fast preset.
+    stochastic PC sampler, at the step count the table measured, is the better Fast preset: for
+    its samples' FD, or for how often class-conditional samples are of the class asked.
     """
     fast, pc = samplers.get("dpm++3m", {}), samplers.get("pc", {})
     if "fd_test" not in fast or "fd_test" not in pc or "steps" not in pc:
         return None
-    if pc["fd_test"] >= FAST_PC_FD_RATIO * fast["fd_test"]:
-        return None
-    return {"sampler": "pc", "steps": int(pc["steps"]),
-            "why": f"FD of {pc['samples']} samples: pc at {int(pc['steps'])} steps {pc['fd_test']:.2f}, "
-                   f"dpm++3m at 20 steps {fast['fd_test']:.2f}"}
+    fds = (f"FD of {pc['samples']} samples: pc at {int(pc['steps'])} steps {pc['fd_test']:.2f}, "
+           f"dpm++3m at {fast.get('steps', 20)} steps {fast['fd_test']:.2f}")
+    choice = {"sampler": "pc", "steps": int(pc["steps"])}
+    if pc["fd_test"] < FAST_PC_FD_RATIO * fast["fd_test"]:
+        return {**choice, "why": fds}
+    fast_cc, pc_cc = fast.get("class_conditional", {}), pc.get("class_conditional", {})
+    if ("accuracy" in fast_cc and "accuracy" in pc_cc and fast_cc["guidance"] == pc_cc["guidance"]
+            and pc_cc["accuracy"] - fast_cc["accuracy"] >= FAST_PC_ACCURACY_GAIN
+            and pc["fd_test"] <= fast["fd_test"]):
+        return {**choice, "why": f"class accuracy of {pc_cc['samples']} samples at guidance "
+                                 f"{pc_cc['guidance']:g}: pc {pc_cc['accuracy']:.0%}, dpm++3m "
+                                 f"{fast_cc['accuracy']:.0%}; {fds}"}
+    return None
 
 
 def weak_tasks(metrics: dict) -> dict:
@@ -387,16 +394,21 @@ def _file_samples(args, data: Data, net: ClassifierNet, ckpt: dict, clf_path: Pa
     samples, labels = _samples_and_labels(args)
     entry = sample_metrics(net, data, samples, labels)
     if args.sample_report:
-        report = read_report(args.sample_report, "nfe", "seconds")
+        report = read_reports(args.sample_report, "nfe", "seconds", *(["settings"] if args.sampler_name else []))
         entry.update(nfe=report["nfe"], seconds=report["seconds"])
+        if args.sampler_name:
+            entry.update(report["settings"])
     if args.sampler_note:
         entry["sampler"] = args.sampler_note
     if labels is not None:
-        return {"class_conditional": {f"guidance_{args.guidance:g}": {**entry, "guidance": args.guidance}}}
+        entry["guidance"] = args.guidance
+        if args.sampler_name:
+            return {"samplers": {args.sampler_name: {"class_conditional": entry}}}
+        return {"class_conditional": {f"guidance_{args.guidance:g}": entry}}
     if args.sampler_name:
         if args.ode_reference:
             entry["mean_abs_diff_vs_ode"] = ode_error(samples, _load_npy(args.ode_reference, np.float32, 4, "samples"))
-        return {"samplers": {args.sampler_name: {**entry, **parse_sampler_args(args.sampler_args or "")}}}
+        return {"samplers": {args.sampler_name: entry}}
     return {"fd": {
         **entry,
         "dataset": data.name,
@@ -418,12 +430,11 @@ def _check_flags(p: argparse.ArgumentParser, args) -> None:
         p.error("--labels needs --samples")
     if conditional != (args.guidance is not None):
         p.error("--guidance goes with class-conditional samples (--labels or --class-samples), and they with it")
-    if args.sampler_name and (conditional or not sampled):
-        p.error("--sampler-name files unconditional --samples")
-    if args.sampler_args and not args.sampler_name:
-        p.error("--sampler-args needs --sampler-name")
-    if args.ode_reference and not args.sampler_name:
-        p.error("--ode-reference needs --sampler-name")
+    if args.sampler_name and not (sampled and args.sample_report):
+        p.error("--sampler-name files samples (--samples or --class-samples) with the --sample-report "
+                "of the run that made them")
+    if args.ode_reference and (conditional or not args.sampler_name):
+        p.error("--ode-reference needs --sampler-name and unconditional --samples")
     if (args.sample_report or args.sampler_note) and results != 1:
         p.error("--sample-report and --sampler-note describe one result: give one of --samples, "
                 "--class-samples, --inpainted or --colorized")
@@ -441,12 +452,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--class-samples", nargs="+", metavar="FILE",
                    help="instead of --samples and --labels: file k holds samples asked to be of class k")
     p.add_argument("--guidance", type=float, help="classifier guidance of the class-conditional samples")
-    p.add_argument("--sampler-name", help="file the FD under metrics.samplers.NAME instead of metrics.fd")
-    p.add_argument("--sampler-args", help="the CLI's sampler flags, recorded with --sampler-name: '--steps 20'")
+    p.add_argument("--sampler-name",
+                   help="file the figures under metrics.samplers.NAME instead of metrics.fd or class_conditional")
     p.add_argument("--ode-reference", metavar="FILE",
                    help="with --sampler-name: the RK45 samples of the same seed; records mean_abs_diff_vs_ode")
-    p.add_argument("--sample-report", metavar="FILE",
-                   help="the JSON line of the run that made the samples or the task result: nfe, seconds")
+    p.add_argument("--sample-report", metavar="FILE", nargs="+",
+                   help="the JSON line of the run that made the samples or the task result: nfe, seconds "
+                        "(and settings, with --sampler-name); one per file of --class-samples")
     p.add_argument("--sampler-note", help="how the samples or task results were made, recorded beside them")
     p.add_argument("--baselines", action="store_true", help="harmonic-fill and gray baselines")
     p.add_argument("--write-tasks", metavar="DIR", help="write the task inputs (see write_tasks)")
@@ -486,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
         note = {"model_sampler": args.sampler_note} if args.sampler_note else {}
         cost = {}
         if args.sample_report and not (args.samples or args.class_samples):
-            report = read_report(args.sample_report, "nfe", "seconds")
+            report = read_reports(args.sample_report, "nfe", "seconds")
             cost = {"model_nfe_per_image": report["nfe"], "model_seconds": report["seconds"]}
         if args.inpainted:
             entry = {**inpainted_metrics(data, args.inpainted, args.mask_kind), **note, **cost}

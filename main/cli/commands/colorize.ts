@@ -1,3 +1,4 @@
+import { resolvedSettings } from '../../engine/samplers/index.ts';
 import { z } from 'zod';
 import { colorizeImage } from '../../engine/imaging/fullres.ts';
 import { colorize } from '../../engine/tasks/colorize.ts';
@@ -88,6 +89,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
       command: 'colorize',
       model: model.manifest.id,
       sampler: spec.sampler,
+      settings: resolvedSettings(spec, model.sde),
       n: f.n,
       seed: f.seed,
       width: image.width,

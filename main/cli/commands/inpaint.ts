@@ -1,3 +1,4 @@
+import { resolvedSettings } from '../../engine/samplers/index.ts';
 import { z } from 'zod';
 import { defaultMargin } from '../../engine/imaging/crop.ts';
 import { inpaintImage, pasteDefaults } from '../../engine/imaging/fullres.ts';
@@ -120,6 +121,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
       command: 'inpaint',
       model: model.manifest.id,
       sampler: spec.sampler,
+      settings: resolvedSettings(spec, model.sde),
       n: f.n,
       seed: f.seed,
       width: image.width,

@@ -1,3 +1,4 @@
+import { resolvedSettings } from '../../engine/samplers/index.ts';
 import { z } from 'zod';
 import { writeGif, writeStrip } from '../../engine/imaging/image.ts';
 import { fromModelTensor } from '../../engine/imaging/tensorize.ts';
@@ -131,6 +132,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
       command: 'interpolate',
       model: model.manifest.id,
       sampler: spec.sampler,
+      settings: resolvedSettings(spec, model.sde),
       ends: imagePaths ? { images: imagePaths } : { seeds: seedPair(f.seeds!) },
       frames: f.frames,
       nfe: result.nfe + encodeNfe,

@@ -1,3 +1,4 @@
+import { resolvedSettings } from '../../engine/samplers/index.ts';
 import { z } from 'zod';
 import { classIndexOf, generate, recommendedGuidance } from '../../engine/tasks/generate.ts';
 import { flag, UsageError, validateFlags, type RawFlags } from '../args.ts';
@@ -87,6 +88,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
       command: 'sample',
       model: model.manifest.id,
       sampler: spec.sampler,
+      settings: resolvedSettings(spec, model.sde),
       n: f.n,
       seed: f.seed,
       class: label,

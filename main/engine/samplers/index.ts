@@ -10,13 +10,39 @@ import type { SamplerName, SamplerSpec } from './spec.ts';
 import type { SamplerOptions, SamplerResult, ScoreFn } from './types.ts';
 
 /** Steps used when the spec names none; pc uses the SDE's own N. */
-export const DEFAULT_STEPS: Record<Exclude<SamplerName, 'pc' | 'ode'>, number> = {
+const DEFAULT_STEPS: Record<Exclude<SamplerName, 'pc' | 'ode'>, number> = {
   euler: 200,
   heun: 50,
   'dpm++2m': 20,
   'dpm++3m': 20,
   'heun-karras': 12,
 };
+
+/**
+ * The discretization a spec runs with on this SDE, its defaults resolved: steps for every sampler
+ * but the adaptive ODE solver, which has tolerances instead. Reports record it, so a figure says
+ * what made it even when the user left the settings to the engine.
+ */
+export function resolvedSettings(
+  spec: SamplerSpec,
+  sde: Sde,
+): { steps: number } | { rtol: number; atol: number } {
+  switch (spec.sampler) {
+    case 'ode':
+      return { rtol: spec.rtol, atol: spec.atol };
+    case 'pc':
+      return { steps: spec.steps ?? sde.N };
+    default:
+      return { steps: spec.steps ?? DEFAULT_STEPS[spec.sampler] };
+  }
+}
+
+/** Steps of a fixed-step sampler (every one but 'ode'). */
+function stepsOf(spec: SamplerSpec, sde: Sde): number {
+  const settings = resolvedSettings(spec, sde);
+  if (!('steps' in settings)) throw new Error(`${spec.sampler} has no fixed steps`);
+  return settings.steps;
+}
 
 /**
  * Runs the named sampler from the prior sample x (T) down to eps. The score function is wrapped once
@@ -47,16 +73,16 @@ export async function runSampler(
       out = await sampleOde(s, sde, x, { ...base, rtol: spec.rtol, atol: spec.atol });
       break;
     case 'euler':
-      out = await sampleEuler(s, sde, x, { ...base, steps: spec.steps ?? DEFAULT_STEPS.euler });
+      out = await sampleEuler(s, sde, x, { ...base, steps: stepsOf(spec, sde) });
       break;
     case 'heun':
-      out = await sampleHeun(s, sde, x, { ...base, steps: spec.steps ?? DEFAULT_STEPS.heun });
+      out = await sampleHeun(s, sde, x, { ...base, steps: stepsOf(spec, sde) });
       break;
     case 'dpm++2m':
     case 'dpm++3m':
       out = await sampleDpmSolverMultistep(s, sde, x, {
         ...base,
-        steps: spec.steps ?? DEFAULT_STEPS[spec.sampler],
+        steps: stepsOf(spec, sde),
         schedule: spec.schedule,
         order: spec.sampler === 'dpm++2m' ? 2 : 3,
       });
@@ -64,7 +90,7 @@ export async function runSampler(
     case 'heun-karras':
       out = await sampleHeunKarras(s, sde, x, {
         ...base,
-        steps: spec.steps ?? DEFAULT_STEPS['heun-karras'],
+        steps: stepsOf(spec, sde),
         schedule: spec.schedule,
       });
       break;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SubVpSde, VeSde, VpSde, type Sde } from '../sde/sde.ts';
 import { createRng } from '../rng.ts';
 import { gaussianScore } from '../testing/analytic-gaussian.ts';
-import { runSampler } from './index.ts';
+import { resolvedSettings, runSampler } from './index.ts';
 import { samplerSpecSchema, type SamplerSpecInput } from './spec.ts';
 import type { StepInfo } from './types.ts';
 
@@ -63,6 +63,21 @@ describe('sampler bookkeeping', () => {
     expect((await sample(vp, { sampler: 'dpm++2m', steps: 10, denoise: false })).nfe).toBe(10);
     expect((await sample(vp, { sampler: 'heun-karras', steps: 10, denoise: false })).nfe).toBe(20);
     expect((await sample(vp, { sampler: 'euler', steps: 30, denoise: false })).nfe).toBe(30);
+  });
+
+  it('resolves the settings a spec runs with, and runs with them', async () => {
+    const settings = (spec: SamplerSpecInput) =>
+      resolvedSettings(samplerSpecSchema.parse(spec), vp);
+    expect(settings({ sampler: 'pc' })).toEqual({ steps: vp.N });
+    expect(settings({ sampler: 'pc', steps: 40 })).toEqual({ steps: 40 });
+    expect(settings({ sampler: 'ode', rtol: 1e-3 })).toEqual({ rtol: 1e-3, atol: 1e-5 });
+    for (const sampler of ['euler', 'heun', 'dpm++2m', 'dpm++3m', 'heun-karras'] as const) {
+      const resolved = settings({ sampler });
+      const explicit = { sampler, steps: 'steps' in resolved ? resolved.steps : -1 };
+      const [a, b] = [await sample(vp, { sampler }, 3), await sample(vp, explicit, 3)];
+      expect(b.nfe).toBe(a.nfe);
+      expect(Buffer.from(a.x.data.buffer).equals(Buffer.from(b.x.data.buffer))).toBe(true);
+    }
   });
 
   it('probability-flow ODE needs fewer evaluations at looser tolerance', async () => {
