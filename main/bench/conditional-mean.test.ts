@@ -78,7 +78,25 @@ describe('conditional-mean bench', () => {
     }
     // Colour, not the gray copied to every channel: the Gaussian's mean image is coloured.
     expect(spread).toBeGreaterThan(0.05);
-    expect(report).toMatchObject({ task: 'colorize', images: 3, n: 2, steps: 8 });
+    expect(report).toMatchObject({ task: 'colorize', images: 3, n: 2, sampler: 'dpm++2m' });
+    expect(report['settings']).toEqual({ steps: 8 });
+  });
+
+  it('takes the CLI sampler flags, and reports the PC corrector it ran', async () => {
+    const report = await run({
+      images: at('images.npy'),
+      masks: at('masks.npy'),
+      count: '1',
+      n: '2',
+      steps: '25',
+      snr: '0.3',
+      'corrector-steps': '2',
+      out: at('pc.npy'),
+    });
+    expect(report).toMatchObject({ sampler: 'pc', settings: { steps: 25 }, snr: 0.3 });
+    expect(report).toMatchObject({ corrector: 'langevin', correctorSteps: 2 });
+    // A predictor and two corrector evaluations per step.
+    expect(report['nfe']).toBe(75);
   });
 
   it('refuses input that does not fit the task', async () => {

@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { flag, UsageError, validateFlags, type RawFlags } from '../cli/args.ts';
 import { readNpy, writeNpy } from '../engine/io/npy.ts';
 import { resolveModelDir } from '../engine/models-dir.ts';
-import { SAMPLERS, samplerSpecSchema } from '../engine/samplers/spec.ts';
+import { resolvedSettings } from '../engine/samplers/index.ts';
 import { loadModel } from '../engine/score/score-model.ts';
 import { colorize } from '../engine/tasks/colorize.ts';
 import { inpaint } from '../engine/tasks/inpaint.ts';
 import type { TaskModel, TaskOptions, TaskResult } from '../engine/tasks/types.ts';
 import { tensor } from '../engine/tensor.ts';
+import { samplerFields, samplerFlags, samplerSpec } from '../cli/sampler-flags.ts';
 
 export const TASKS = ['inpaint', 'colorize'] as const;
 
@@ -23,8 +24,7 @@ export const conditionalMeanFlags = {
   masks: { value: 'FILE', help: 'inpaint only: float32 [N,1,H,W], 1 = fill' },
   count: { value: 'K', help: 'use the first K images (default: all)' },
   n: { value: 'N', help: 'samples averaged per image (default 4)' },
-  sampler: { value: 'NAME', help: `${SAMPLERS.join('|')} (default pc)` },
-  steps: { value: 'K', help: 'sampler steps (default: the sampler default)' },
+  ...samplerFlags('default pc'),
   seed: { value: 'S', help: 'seed of image i is S + i (default 0)' },
   threads: { value: 'T', help: 'CPU threads (default 0 = all)' },
   out: { value: 'FILE', help: 'float32 [K,C,H,W]: the mean of the n samples of each image' },
@@ -37,8 +37,7 @@ const schema = z.object({
   masks: flag.text().optional(),
   count: flag.integer(1, 1_000_000).optional(),
   n: flag.integer(1, 256).default(4),
-  sampler: flag.choice(SAMPLERS).default('pc'),
-  steps: flag.integer(1, 100_000).optional(),
+  ...samplerFields,
   seed: flag.integer(0, Number.MAX_SAFE_INTEGER).default(0),
   threads: flag.integer(0, 256).default(0),
   out: flag.text(),
@@ -114,7 +113,7 @@ export async function conditionalMeanBench(
   const model = await loadModel(await resolveModelDir(f.model), { threads: f.threads });
   try {
     const { count, run } = await conditional(f, model);
-    const spec = samplerSpecSchema.parse({ sampler: f.sampler, steps: f.steps });
+    const spec = samplerSpec(f, 'pc');
     const size = model.shape[0] * model.shape[1] * model.shape[2];
     const out = new Float32Array(count * size);
     const start = performance.now();
@@ -132,8 +131,11 @@ export async function conditionalMeanBench(
         task: f.task,
         images: count,
         n: f.n,
-        sampler: f.sampler,
-        steps: f.steps ?? null,
+        sampler: spec.sampler,
+        settings: resolvedSettings(spec, model.sde),
+        ...(spec.sampler === 'pc'
+          ? { corrector: spec.corrector, snr: spec.snr, correctorSteps: spec.correctorSteps }
+          : {}),
         // One batch of n samples per image: this is the cost of one image's n samples.
         nfe: nfe / count,
         seconds: (performance.now() - start) / 1000,
