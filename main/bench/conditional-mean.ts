@@ -5,7 +5,8 @@ import { resolveModelDir } from '../engine/models-dir.ts';
 import { resolvedSettings } from '../engine/samplers/index.ts';
 import { loadModel } from '../engine/score/score-model.ts';
 import { colorize } from '../engine/tasks/colorize.ts';
-import { inpaint } from '../engine/tasks/inpaint.ts';
+import { inpaint, inpaintSpec } from '../engine/tasks/inpaint.ts';
+import { PAPER_SNR } from '../engine/samplers/spec.ts';
 import type { TaskModel, TaskOptions, TaskResult } from '../engine/tasks/types.ts';
 import { tensor } from '../engine/tensor.ts';
 import { samplerFields, samplerFlags, samplerSpec } from '../cli/sampler-flags.ts';
@@ -134,7 +135,12 @@ export async function conditionalMeanBench(
         sampler: spec.sampler,
         settings: resolvedSettings(spec, model.sde),
         ...(spec.sampler === 'pc'
-          ? { corrector: spec.corrector, snr: spec.snr, correctorSteps: spec.correctorSteps }
+          ? {
+              corrector: spec.corrector,
+              snr:
+                (f.task === 'inpaint' ? inpaintSpec(spec, model.sde).snr : spec.snr) ?? PAPER_SNR,
+              correctorSteps: spec.correctorSteps,
+            }
           : {}),
         // One batch of n samples per image: this is the cost of one image's n samples.
         nfe: nfe / count,

@@ -5,6 +5,7 @@ import {
   PREDICTORS,
   SAMPLERS,
   SCHEDULES,
+  PAPER_SNR,
   samplerSpecSchema,
   type SamplerName,
   type SamplerSpec,
@@ -127,7 +128,7 @@ export function samplerFlags(defaultNote = `default ${DEFAULTS.sampler}`) {
     },
     snr: {
       value: 'X',
-      help: `signal-to-noise ratio of the Langevin corrector (default ${DEFAULTS.snr})`,
+      help: `signal-to-noise ratio of the Langevin corrector (default ${PAPER_SNR}; for inpainting ${PAPER_SNR} x sqrt(1000 / steps))`,
     },
     'corrector-steps': {
       value: 'K',

@@ -6,7 +6,7 @@ import { instrument } from './instrument.ts';
 import { sampleEuler, sampleHeun, sampleOde } from './ode.ts';
 import { samplePc } from './pc.ts';
 import { PREDICTOR_STEPS } from './predictors.ts';
-import type { SamplerName, SamplerSpec } from './spec.ts';
+import { PAPER_SNR, type SamplerName, type SamplerSpec } from './spec.ts';
 import type { SamplerOptions, SamplerResult, ScoreFn } from './types.ts';
 
 /** Steps used when the spec names none; pc uses the SDE's own N. */
@@ -65,7 +65,7 @@ export async function runSampler(
         ...base,
         predictor: PREDICTOR_STEPS[spec.predictor],
         corrector: CORRECTOR_STEPS[spec.corrector],
-        snr: spec.snr,
+        snr: spec.snr ?? PAPER_SNR,
         correctorSteps: spec.correctorSteps,
       });
       break;

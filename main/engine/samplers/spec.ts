@@ -24,12 +24,18 @@ export type SamplerName = (typeof SAMPLERS)[number];
 export const SCHEDULES = ['logsnr', 'time-quadratic', 'karras'] as const;
 export type ScheduleName = (typeof SCHEDULES)[number];
 
+/** The paper's Langevin corrector snr (Song et al. 2021); inpainting defaults to its own. */
+export const PAPER_SNR = 0.16;
+
 export const samplerSpecSchema = z.object({
   sampler: z.enum(SAMPLERS).default('dpm++3m'),
   predictor: z.enum(PREDICTORS).default('reverse_diffusion'),
   corrector: z.enum(CORRECTORS).default('langevin'),
-  /** Signal-to-noise ratio of the Langevin corrector. */
-  snr: z.number().positive().max(10).default(0.16),
+  /**
+   * Signal-to-noise ratio of the Langevin corrector. Absent: the task's default, PAPER_SNR but for
+   * inpainting (tasks/inpaint.ts inpaintSnr).
+   */
+  snr: z.number().positive().max(10).optional(),
   correctorSteps: z.number().int().min(1).max(100).default(1),
   /** Discretization steps; defaults to the SDE's N for pc and to a sampler-specific count otherwise. */
   steps: z.number().int().min(1).max(100_000).optional(),

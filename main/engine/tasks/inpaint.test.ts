@@ -4,7 +4,7 @@ import { SAMPLERS, samplerSpecSchema, type SamplerSpecInput } from '../samplers/
 import type { ScoreFn } from '../samplers/types.ts';
 import { VpSde, type Sde } from '../sde/sde.ts';
 import { tensor } from '../tensor.ts';
-import { inpaint } from './inpaint.ts';
+import { inpaint, inpaintSnr } from './inpaint.ts';
 import type { TaskModel } from './types.ts';
 
 // Data N(mu 1, a I + b 1 1^T) over a 2x2 image: every pixel correlated with every other, so the
@@ -57,6 +57,21 @@ describe('inpaint', () => {
       expect(Math.abs(mean - want.mean)).toBeLessThan(0.05);
       expect(Math.abs(variance / want.variance - 1)).toBeLessThan(0.15);
     }
+  });
+
+  it("corrects more at fewer steps: the paper's snr at 1000 steps, less bias at 100", async () => {
+    expect(inpaintSnr(1000)).toBeCloseTo(0.16, 10);
+    expect(inpaintSnr(100)).toBeCloseTo(0.16 * Math.sqrt(10), 10);
+    const n = 4000;
+    const want = conditional([0.5, 0.3]).mean;
+    const bias = async (s: SamplerSpecInput) => {
+      const out = await inpaint(model, known, mask, { spec: spec(s), n, seed: 5 });
+      return Math.abs((moments(out.x.data, 1, n).mean + moments(out.x.data, 3, n).mean) / 2 - want);
+    };
+    const paper = await bias({ sampler: 'pc', steps: 100, snr: 0.16 });
+    const scaled = await bias({ sampler: 'pc', steps: 100 });
+    expect(paper).toBeGreaterThan(0.05);
+    expect(scaled).toBeLessThan(paper / 2);
   });
 
   it.each(SAMPLERS.map((s) => [s]))('%s keeps the unmasked pixels exactly', async (sampler) => {

@@ -27,6 +27,8 @@ describe('presets', () => {
     expect(presetSteps('quality', 'constrained')).toBe(1000);
     const fast = specFor('fast', presetSteps('fast', 'constrained'), 'dpm++3m', 'constrained');
     expect(fast).toMatchObject({ sampler: 'pc', corrector: 'langevin', steps: 100 });
+    // No snr: the engine's inpainting scales it for the steps (a fixed 0.16 would leave its bias).
+    expect(fast).not.toHaveProperty('snr');
     expect(evaluationsOf(fast)).toBe(200);
     expect(specFor('custom', 30, 'heun', 'constrained')).toEqual({ sampler: 'heun', steps: 30 });
   });

@@ -8,11 +8,13 @@ import { SAMPLERS, type ModelInfo, type SamplerSpecInput } from '../../../preloa
  *   evaluations). The replacement constraint leaves ODE solvers biased (engine tasks/inpaint.ts),
  *   and measurably so on a real model: on celeba32-vp, 20 box-masked test faces, PSNR of the mean
  *   of 4 fills, dpm++3m at 20 steps gave 15.3 dB, below harmonic fill's 15.6; pc gave 16.5 at 50
- *   steps, 17.5 at 100 and 17.4 at 200 (`npm run bench -- conditional-mean`).
+ *   steps, 17.5 at 100 and 17.4 at 200 (`npm run bench -- conditional-mean`). The engine sets
+ *   inpainting's corrector strength for the steps (tasks/inpaint.ts inpaintSnr), so presets name
+ *   no snr.
  * - ode (interpolate, which decodes latent codes): Fast is DPM-Solver++ (3M) whatever the model
  *   prefers, as the walk needs a deterministic map; Quality is adaptive RK45.
- * Quality is otherwise the paper's PC sampler (reverse diffusion + Langevin, snr 0.16) at the
- * SDE's full 1000 steps; Custom is the sampler chosen in Settings with the steps typed in the panel.
+ * Quality is otherwise the paper's PC sampler (reverse diffusion + Langevin, at the engine's snr:
+ * the paper's 0.16 at these steps) at the SDE's full 1000 steps; Custom is the sampler chosen in Settings with the steps typed in the panel.
  */
 export type Preset = 'fast' | 'quality' | 'custom';
 export type SamplerName = NonNullable<SamplerSpecInput['sampler']>;
@@ -46,7 +48,6 @@ const PAPER_PC = {
   sampler: 'pc',
   predictor: 'reverse_diffusion',
   corrector: 'langevin',
-  snr: 0.16,
 } as const;
 
 export function specFor(
