@@ -16,7 +16,8 @@
 # SAMPLERS ('ode dpm++3m dpm++2m heun-karras euler heun pc'), PC_STEPS (1000), INPAINT_IMAGES (50),
 # INPAINT_N (4), INPAINT_SAMPLER (pc), INPAINT_STEPS (200) (the INPAINT_* settings size colorization
 # too), ODE_IMAGES (32), FAST_SAMPLER (dpm++3m), FAST_STEPS (20), THREADS (0 = all), WORK
-# (intermediate files, .runs/eval/<folder name>).
+# (intermediate files, .runs/eval/<folder name>), PARTS ('class fd tasks ode samplers': what to
+# measure; e.g. PARTS=tasks after a change to conditional sampling keeps the other figures).
 set -euo pipefail
 ref=${1:?usage: evaluate-model.sh MODEL_ID_OR_FOLDER}
 # As the CLI's --model: a path when it looks like one or names a folder, otherwise a bundled id.
@@ -31,7 +32,7 @@ SAMPLER_SAMPLES=${SAMPLER_SAMPLES:-200} PC_STEPS=${PC_STEPS:-1000}
 SAMPLERS=${SAMPLERS:-ode dpm++3m dpm++2m heun-karras euler heun pc}
 INPAINT_IMAGES=${INPAINT_IMAGES:-50} INPAINT_N=${INPAINT_N:-4}
 INPAINT_SAMPLER=${INPAINT_SAMPLER:-pc} INPAINT_STEPS=${INPAINT_STEPS:-200}
-ODE_IMAGES=${ODE_IMAGES:-32} THREADS=${THREADS:-0}
+ODE_IMAGES=${ODE_IMAGES:-32} THREADS=${THREADS:-0} PARTS=${PARTS:-class fd tasks ode samplers}
 # The sampler of the FD and class-accuracy runs: the editor's Fast preset for this model (a model
 # whose manifest names a fastSampler is measured with it: pass FAST_SAMPLER=pc FAST_STEPS=100).
 FAST_SAMPLER=${FAST_SAMPLER:-dpm++3m} FAST_STEPS=${FAST_STEPS:-20}
@@ -49,12 +50,14 @@ sampler_flags() {
   if [[ $1 == pc ]]; then echo "--steps $PC_STEPS"; fi
 }
 
+wants() { [[ " $PARTS " == *" $1 "* ]]; }
+
 meta=$(node -e "const m = require('$dir/model.json');
   console.log((m.classifier?.labels ?? []).length, m.image.channels, m.classifier?.guidance ?? 1)")
 read -r labels channels guidance <<<"$meta"
 evaluate --baselines --write-tasks "$work" --ode-images "$ODE_IMAGES"
 
-if ((labels > 0)); then
+if ((labels > 0)) && wants class; then
   for g in $GUIDANCES; do
     files=()
     for ((k = 0; k < labels; k++)); do
@@ -66,35 +69,42 @@ if ((labels > 0)); then
   done
 fi
 
-cli sample --n "$SAMPLES" --seed 0 --sampler "$FAST_SAMPLER" --steps "$FAST_STEPS" --out "$work/uncond.npy" \
-  >"$work/uncond.json"
-evaluate --samples "$work/uncond.npy" --sample-report "$work/uncond.json" \
-  --sampler-note "$FAST_SAMPLER, $FAST_STEPS steps"
+if wants fd; then
+  cli sample --n "$SAMPLES" --seed 0 --sampler "$FAST_SAMPLER" --steps "$FAST_STEPS" --out "$work/uncond.npy" \
+    >"$work/uncond.json"
+  evaluate --samples "$work/uncond.npy" --sample-report "$work/uncond.json" \
+    --sampler-note "$FAST_SAMPLER, $FAST_STEPS steps"
+fi
 
-note="$INPAINT_SAMPLER, $INPAINT_STEPS steps, mean of $INPAINT_N"
-for kind in box stroke; do
-  conditional_mean --task inpaint --images "$work/images_$kind.npy" --masks "$work/masks_$kind.npy" \
-    --out "$work/inpaint-$kind.npy" >"$work/inpaint-$kind.json"
-  evaluate --inpainted "$work/inpaint-$kind.npy" --mask-kind "$kind" --sampler-note "$note" \
-    --sample-report "$work/inpaint-$kind.json"
-done
-if ((channels == 3)); then
-  conditional_mean --task colorize --images "$work/colorize_gray.npy" --out "$work/colorize.npy" \
-    >"$work/colorize.json"
-  evaluate --colorized "$work/colorize.npy" --sampler-note "$note" --sample-report "$work/colorize.json"
+if wants tasks; then
+  note="$INPAINT_SAMPLER, $INPAINT_STEPS steps, mean of $INPAINT_N"
+  for kind in box stroke; do
+    conditional_mean --task inpaint --images "$work/images_$kind.npy" --masks "$work/masks_$kind.npy" \
+      --out "$work/inpaint-$kind.npy" >"$work/inpaint-$kind.json"
+    evaluate --inpainted "$work/inpaint-$kind.npy" --mask-kind "$kind" --sampler-note "$note" \
+      --sample-report "$work/inpaint-$kind.json"
+  done
+  if ((channels == 3)); then
+    conditional_mean --task colorize --images "$work/colorize_gray.npy" --out "$work/colorize.npy" \
+      >"$work/colorize.json"
+    evaluate --colorized "$work/colorize.npy" --sampler-note "$note" --sample-report "$work/colorize.json"
+  fi
 fi
 
 # Bits/dim on dequantized test images and encode-decode error on the same images, through the CLI.
-cli likelihood --image "$work/test_dequantized.npy" >"$work/likelihood.json"
-cli encode --image "$work/test.npy" --out "$work/z.npy" >"$work/encode.json"
-cli decode --latent "$work/z.npy" --out "$work/decoded.npy" >"$work/decode.json"
-evaluate --likelihood-report "$work/likelihood.json" --decoded "$work/decoded.npy" \
-  --encode-report "$work/encode.json" --decode-report "$work/decode.json"
+if wants ode; then
+  cli likelihood --image "$work/test_dequantized.npy" >"$work/likelihood.json"
+  cli encode --image "$work/test.npy" --out "$work/z.npy" >"$work/encode.json"
+  cli decode --latent "$work/z.npy" --out "$work/decoded.npy" >"$work/decode.json"
+  evaluate --likelihood-report "$work/likelihood.json" --decoded "$work/decoded.npy" \
+    --encode-report "$work/encode.json" --decode-report "$work/decode.json"
+fi
 
 # Every sampler from the same seed: the table of quality against cost, pc last as the slowest. The
 # fixed-step ODE solvers are also compared image by image with the RK45 solution of the same noise
 # (mean_abs_diff_vs_ode), a figure that, unlike FD, few samples resolve; so ode runs first.
 ode_ref=()
+wants samplers || SAMPLERS=""
 for s in $SAMPLERS; do
   # shellcheck disable=SC2046  # the flags are several words
   cli sample --n "$SAMPLER_SAMPLES" --seed 0 --sampler "$s" $(sampler_flags "$s") --out "$work/sampler-$s.npy" \
@@ -106,7 +116,7 @@ for s in $SAMPLERS; do
 done
 # The two candidates for the Fast preset, also by how often their samples are of the class asked,
 # at the guidance the editor uses.
-if ((labels > 0)); then
+if ((labels > 0)) && wants samplers; then
   for s in dpm++3m pc; do
     files=() reports=()
     for ((k = 0; k < labels; k++)); do

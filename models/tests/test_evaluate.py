@@ -225,13 +225,13 @@ def test_a_partial_fill_is_compared_with_the_baseline_on_the_same_images(model_d
     masks = np.load(tmp_path / "task" / "masks_stroke.npy")[:3]
     flat = np.where(masks > 0, 0.0, images).astype(np.float32)
     np.save(tmp_path / "flat.npy", flat)
-    (tmp_path / "bench.json").write_text('{"task": "inpaint", "nfe": 400, "seconds": 9}\n')
+    (tmp_path / "bench.json").write_text('{"task": "inpaint", "nfe": 400, "seconds": 9, "snr": 0.36}\n')
     assert evaluate.main(["--model-dir", str(model_dir), "--inpainted", str(tmp_path / "flat.npy"),
                           "--mask-kind", "stroke", "--sampler-note", "test",
                           "--sample-report", str(tmp_path / "bench.json")]) == 0
     result = metrics_of(model_dir)["inpaint"]["stroke"]
     assert result["model_images"] == 3 and result["model_sampler"] == "test"
-    assert result["model_nfe_per_image"] == 400 and result["model_seconds"] == 9
+    assert result["model_nfe_per_image"] == 400 and result["model_seconds"] == 9 and result["model_snr"] == 0.36
     truth = images[masks > 0]
     assert result["model_psnr"] == pytest.approx(10 * np.log10(4 / np.mean(truth.astype(np.float64) ** 2)), rel=1e-6)
     assert result["harmonic_psnr_same_images"] is not None

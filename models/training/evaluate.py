@@ -499,7 +499,9 @@ def main(argv: list[str] | None = None) -> int:
         cost = {}
         if args.sample_report and not (args.samples or args.class_samples):
             report = read_reports(args.sample_report, "nfe", "seconds")
-            cost = {"model_nfe_per_image": report["nfe"], "model_seconds": report["seconds"]}
+            cost = {"model_nfe_per_image": report["nfe"], "model_seconds": report["seconds"],
+                    # The PC corrector's snr, which the engine sets for inpainting by the steps.
+                    **({"model_snr": report["snr"]} if "snr" in report else {})}
         if args.inpainted:
             entry = {**inpainted_metrics(data, args.inpainted, args.mask_kind), **note, **cost}
             metrics = deep_merge(metrics, {"inpaint": {args.mask_kind: entry}})
