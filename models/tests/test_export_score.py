@@ -35,13 +35,15 @@ def _run_onnx_with_node(model_path: Path, tmp_path: Path, inputs: dict[str, np.n
     return {p.stem: np.load(p) for p in out_dir.glob("*.npy")}
 
 
-def test_manifest_fields_and_foreign_keys_are_kept(tiny_config, tmp_path):
+def test_manifest_fields_and_foreign_keys_are_kept_and_old_figures_dropped(tiny_config, tmp_path):
     cfg = tiny_config()
     _trained(cfg, tmp_path / "run")
     out = tmp_path / "fashion28-vp"
     out.mkdir()
     (out / "model.json").write_text(json.dumps({
-        "id": "stale", "classifier": {"file": "classifier.onnx", "labels": ["a"]}, "metrics": {"fid": 12.5},
+        "id": "stale", "classifier": {"file": "classifier.onnx", "labels": ["a"]},
+        "metrics": {"fid": 12.5, "classifier": {"steps": 3000}}, "fastSampler": {"sampler": "pc"},
+        "notRecommendedFor": {"colorize": "..."}, "homepage": "https://example.org",
     }))
     export(cfg, tmp_path / "run", out)
     manifest = json.loads((out / "model.json").read_text())
@@ -50,11 +52,14 @@ def test_manifest_fields_and_foreign_keys_are_kept(tiny_config, tmp_path):
     assert manifest["sde"] == {"type": "vp", "beta_min": 0.1, "beta_max": 20.0, "N": 1000, "eps": 0.001}
     assert manifest["score"] == {"file": "score.onnx", "predicts": "noise"}
     assert manifest["classifier"] == {"file": "classifier.onnx", "labels": ["a"]}
-    assert manifest["metrics"] == {"fid": 12.5}
+    # The old weights' figures and what was recommended from them are gone; the classifier's stay.
+    assert manifest["metrics"] == {"classifier": {"steps": 3000}}
+    assert "fastSampler" not in manifest and "notRecommendedFor" not in manifest
+    assert manifest["homepage"] == "https://example.org"
     assert "MIT" in manifest["license"] and "Fashion-MNIST" in manifest["data"]
     assert manifest["training"]["steps"] == 3 and manifest["training"]["config"] == "fashion28-vp"
     card = (out / "MODEL_CARD.md").read_text()
-    assert "MIT" in card and "Steps: 3" in card and '"fid": 12.5' in card
+    assert "MIT" in card and "Steps: 3" in card and '"fid"' not in card
 
 
 def test_onnx_graph_has_named_inputs_and_a_dynamic_batch(tiny_config, tmp_path):

@@ -61,6 +61,12 @@ def export_onnx(model: torch.nn.Module, cfg: TrainConfig, path: Path) -> None:
     os.replace(tmp, path)
 
 
+# Metrics of the classifier file (export_classifier writes them), not of the score weights.
+CLASSIFIER_METRICS = ("classifier",)
+# Manifest keys that evaluate.py --recommend derives from the score model's metrics.
+DERIVED_FROM_METRICS = ("fastSampler", "notRecommendedFor")
+
+
 def update_manifest(out_dir: Path, cfg: TrainConfig, training: dict) -> dict:
     data, terms, weights = DATA_TERMS[cfg.dataset]
     sde = cfg.make_sde()
@@ -77,6 +83,13 @@ def update_manifest(out_dir: Path, cfg: TrainConfig, training: dict) -> dict:
     }
 
     def change(manifest: dict) -> None:
+        # New weights: what was measured of the old ones, and what was recommended from it, no
+        # longer holds. The classifier's own figures stay with its file.
+        kept = {k: v for k, v in manifest.get("metrics", {}).items() if k in CLASSIFIER_METRICS}
+        for stale in ("metrics", *DERIVED_FROM_METRICS):
+            manifest.pop(stale, None)
+        if kept:
+            manifest["metrics"] = kept
         merged = {**manifest, **ours}
         # The conventional key order first so the file reads well; unknown keys keep their place after.
         order = ["format", "id", "name", "image", "sde", "score", "classifier", "license", "data", "training", "metrics"]
