@@ -22,8 +22,9 @@ const PAPER_STEPS = 1000;
  * paper's snr leaves much of it: on the correlated Gaussian of inpaint.test.ts the fill's mean is
  * off by 0.068 at snr 0.16 and by 0.016 at 0.5, and on real models, PSNR of the mean of 4 fills of
  * 20 held-out images at 100 steps, snr 0.16 -> 0.5: cifar10-vp strokes 15.9 -> 17.4 dB (harmonic
- * fill 17.0), celeba32-vp strokes 16.7 -> 18.0 and boxes 17.8 -> 18.2; 1.0 was worse again (16.5)
- * (`npm run bench -- conditional-mean --snr X`). Colorization is not helped (cifar10-vp 20.1 ->
+ * fill 17.0), celeba32-vp strokes 16.7 -> 18.0 and boxes 17.8 -> 18.2; 1.0 was worse again (16.5).
+ * At 1000 steps the paper's 0.16 is the better one (celeba32-vp strokes, 10 images: 19.0 dB, 18.7
+ * at 0.5) (`npm run bench -- conditional-mean --snr X`). Colorization is not helped (cifar10-vp 20.1 ->
  * 19.4 dB at 0.5) and keeps the paper's snr.
  */
 export function inpaintSnr(steps: number): number {
