@@ -6,21 +6,24 @@ import pytest
 from training import compare_sde
 
 
-def manifest(sde: str, fd: float, box: float, stroke: float, color: float, bpd: float, steps: int = 10_000) -> dict:
+def manifest(sde: str, fd: float, box: float, stroke: float, color: float, bpd: float, steps: int = 10_000,
+             ode_fd: float = 4.0, encode_decode: float = 0.01) -> dict:
     return {
         "sde": {"type": sde}, "image": {"width": 32, "height": 32, "channels": 3},
         "training": {"steps": steps, "parameters": 1000},
         "metrics": {"fd": {"fd_test": fd, "samples": 300, "sampler": "pc, 100 steps"},
                     "inpaint": {"box": {"model_psnr": box}, "stroke": {"model_psnr": stroke}},
-                    "colorize": {"model_psnr": color}, "bits_per_dim": {"bpd": bpd}},
+                    "colorize": {"model_psnr": color}, "bits_per_dim": {"bpd": bpd},
+                    "samplers": {"dpm++3m": {"fd_test": ode_fd, "samples": 100}},
+                    "encode_decode": {"mean_abs_error": encode_decode}},
     }
 
 
 def test_each_figure_votes_for_the_better_sde():
     vp = manifest("vp", fd=1.1, box=17.4, stroke=16.8, color=22.0, bpd=3.85)
-    ve = manifest("ve", fd=0.9, box=17.0, stroke=16.5, color=21.5, bpd=4.40)
+    ve = manifest("ve", fd=0.9, box=17.0, stroke=16.5, color=21.5, bpd=4.40, ode_fd=9.4, encode_decode=0.001)
     result = compare_sde.compare(vp, ve)
-    assert result["votes"] == {"vp": 4, "ve": 1}   # VE only has the lower FD
+    assert result["votes"] == {"vp": 5, "ve": 2}   # VE has the lower FD and encode-decode error
     assert result["chosen"] == "vp"
     assert result["ve"]["fd_test"] == 0.9 and result["vp"]["bits_per_dim"] == 3.85
     assert compare_sde.compare(ve, vp)["chosen"] == "vp"

@@ -1,12 +1,14 @@
 """Which SDE to ship for a data set: two model folders trained alike but for the SDE, compared on
 the figures `evaluate-model.sh` wrote into their model.json `metrics`.
 
-    PYTHONPATH=models /usr/bin/python3 -m training.compare_sde models/celeba32-vp .runs/celeba32-ve \\
-        [--write-into models/celeba32-vp]
+    PYTHONPATH=models /usr/bin/python3 -m training.compare_sde models/celeba32-vp \\
+        models/.runs/candidates/celeba32-ve [--write-into models/celeba32-vp]
 
 The paper found VE gives better samples and VP better likelihoods; which matters more depends on
 what the editor does with the model, so each figure it uses gets one vote: sample FD, inpainting
-(box and strokes) and colorization PSNR, bits/dim. The folder with more votes is the choice.
+(box and strokes) and colorization PSNR, bits/dim, and for interpolation the FD of the
+probability-flow ODE's samples (DPM-Solver++) and the encode-decode error. The folder with more
+votes is the choice, unless a failure the figures do not capture rules it out.
 `--write-into` files the comparison under `metrics.sde_choice` of the shipped folder, so its card
 says why it has the SDE it has.
 """
@@ -26,10 +28,14 @@ FIGURES = (
     ("inpaint_stroke_psnr", ("inpaint", "stroke", "model_psnr"), True),
     ("colorize_psnr", ("colorize", "model_psnr"), True),
     ("bits_per_dim", ("bits_per_dim", "bpd"), False),
+    # The probability-flow ODE serves interpolation: how good its samples are, and how exactly it
+    # maps an image to its latent code and back.
+    ("ode_fd_test", ("samplers", "dpm++3m", "fd_test"), False),
+    ("encode_decode_mean_abs_error", ("encode_decode", "mean_abs_error"), False),
 )
 # What must be equal for the comparison to be about the SDE alone (paths from the manifest root).
 SAME = (("image",), ("training", "steps"), ("training", "parameters"), ("metrics", "fd", "samples"),
-        ("metrics", "fd", "sampler"))
+        ("metrics", "fd", "sampler"), ("metrics", "samplers", "dpm++3m", "samples"))
 
 
 def _get(tree: dict, path: tuple) -> object:
