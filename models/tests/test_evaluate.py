@@ -100,12 +100,17 @@ def test_cli_merges_sample_metrics_into_manifest(model_dir, tmp_path):
     assert "colorize" not in manifest["metrics"]
 
 
+def write_class_samples(tmp_path, seed: int) -> list[str]:
+    """Ten random 8x8 'samples' for each of 3 classes, file k holding class k."""
+    rng = np.random.default_rng(seed)
+    files = [str(tmp_path / f"class-{k}.npy") for k in range(3)]
+    for path in files:
+        np.save(path, rng.uniform(-1, 1, (10, 1, 8, 8)).astype(np.float32))
+    return files
+
+
 def test_class_samples_are_filed_per_guidance(model_dir, tmp_path):
-    rng = np.random.default_rng(1)
-    files = []
-    for k in range(3):
-        files.append(str(tmp_path / f"class-{k}.npy"))
-        np.save(files[-1], rng.uniform(-1, 1, (10, 1, 8, 8)).astype(np.float32))
+    files = write_class_samples(tmp_path, seed=1)
     assert evaluate.main(["--model-dir", str(model_dir), "--class-samples", *files, "--guidance", "3",
                           "--sampler-note", "dpm++3m, 20 steps"]) == 0
     metrics = metrics_of(model_dir)
@@ -142,11 +147,7 @@ def test_a_sampler_report_must_say_what_it_ran_with(model_dir, tmp_path, capsys)
 
 
 def test_class_samples_of_a_sampler_are_filed_under_its_name(model_dir, tmp_path):
-    rng = np.random.default_rng(3)
-    files = []
-    for k in range(3):
-        files.append(str(tmp_path / f"class-{k}.npy"))
-        np.save(files[-1], rng.uniform(-1, 1, (10, 1, 8, 8)).astype(np.float32))
+    files = write_class_samples(tmp_path, seed=3)
     reports = [str(tmp_path / f"report-{k}.json") for k in range(3)]
     for path in reports:  # one CLI run per class
         Path(path).write_text('{"nfe": 200, "seconds": 3.0, "settings": {"steps": 100}}\n')

@@ -76,12 +76,9 @@ _register(TrainConfig(
 # The VE twin of celeba32, identical but for the SDE, so the two can be compared at equal
 # training. sigma_max = 90: the largest pairwise distance between 3,000 training faces at
 # 32x32 in [-1, 1] is 91 (Song & Ermon 2020, technique 1).
-_register(TrainConfig(
-    name="celeba32-ve", title="CelebA faces 32x32 (VE)", dataset="celeba", size=32,
+_register(replace(
+    CONFIGS["celeba32"], name="celeba32-ve", title="CelebA faces 32x32 (VE)",
     sde_type="ve", sde_params={"sigma_min": 0.01, "sigma_max": 90.0, "N": 1000, "eps": 1e-5},
-    unet=UNetConfig(channels=3, resolution=32, base=32, mult=(1, 2, 2), res_blocks=1,
-                    attn_resolutions=(8,), dropout=0.0),
-    batch=32, lr=3e-4, warmup=300, ema=0.999, hflip=True, sample_every=2000,
 ))
 
 _register(TrainConfig(
