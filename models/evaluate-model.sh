@@ -57,14 +57,27 @@ meta=$(node -e "const m = require('$dir/model.json');
 read -r labels channels guidance <<<"$meta"
 evaluate --baselines --write-tasks "$work" --ode-images "$ODE_IMAGES"
 
+# PER_CLASS samples of every label from SAMPLER at GUIDANCE with the sampler FLAGS, into files[] and
+# their CLI reports into reports[]. The files are named by those arguments and kept for the run, so
+# a set that two parts need (with FAST_SAMPLER=pc, the Fast sampler's at the recommended guidance)
+# is drawn once.
+rm -rf "$work/class" && mkdir -p "$work/class"
+class_samples() { # SAMPLER GUIDANCE [FLAGS...]
+  local s=$1 g=$2 k
+  shift 2
+  local tag
+  tag=$(echo "$s-g$g${*:+ $*}" | tr ' ' '_')
+  files=() reports=()
+  for ((k = 0; k < labels; k++)); do
+    files+=("$work/class/$tag-$k.npy") reports+=("$work/class/$tag-$k.json")
+    [[ -f ${files[-1]} ]] || cli sample --class "$k" --guidance "$g" --n "$PER_CLASS" --seed "$k" \
+      --sampler "$s" "$@" --out "${files[-1]}" >"${reports[-1]}"
+  done
+}
+
 if ((labels > 0)) && wants class; then
   for g in $GUIDANCES; do
-    files=()
-    for ((k = 0; k < labels; k++)); do
-      cli sample --class "$k" --guidance "$g" --n "$PER_CLASS" --seed "$k" --sampler "$FAST_SAMPLER" \
-        --steps "$FAST_STEPS" --out "$work/class-$k.npy" >/dev/null
-      files+=("$work/class-$k.npy")
-    done
+    class_samples "$FAST_SAMPLER" "$g" --steps "$FAST_STEPS"
     evaluate --class-samples "${files[@]}" --guidance "$g" --sampler-note "$FAST_SAMPLER, $FAST_STEPS steps"
   done
 fi
@@ -118,13 +131,8 @@ done
 # at the guidance the editor uses.
 if ((labels > 0)) && wants samplers; then
   for s in dpm++3m pc; do
-    files=() reports=()
-    for ((k = 0; k < labels; k++)); do
-      files+=("$work/sampler-$s-class-$k.npy") reports+=("$work/sampler-$s-class-$k.json")
-      # shellcheck disable=SC2046
-      cli sample --class "$k" --guidance "$guidance" --n "$PER_CLASS" --seed "$k" --sampler "$s" \
-        $(sampler_flags "$s") --out "${files[-1]}" >"${reports[-1]}"
-    done
+    # shellcheck disable=SC2046
+    class_samples "$s" "$guidance" $(sampler_flags "$s")
     evaluate --class-samples "${files[@]}" --guidance "$guidance" --sampler-name "$s" --sample-report "${reports[@]}"
   done
 fi

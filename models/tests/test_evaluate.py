@@ -30,6 +30,20 @@ def test_gray_is_the_channel_mean_the_engine_colorizes():
         evaluate.gray_baseline(np.zeros((1, 1, 2, 2)))
 
 
+def test_task_images_mix_the_classes_of_a_sorted_test_split(monkeypatch):
+    # As the CIFAR-10 archive: 10 classes of 100 test images, class by class; pixel value = class.
+    labels = np.repeat(np.arange(10), 100)
+    images = np.broadcast_to(labels[:, None, None, None], (1000, 2, 2, 3)).astype(np.uint8)
+    monkeypatch.setattr(evaluate, "load_split", lambda name, split, size=32: (images, labels))
+    data = evaluate.Data("cifar10", 32)
+    first = evaluate.test_images(data, 50)
+    classes = np.rint((first[:, 0, 0, 0] + 1) * 127.5).astype(int)
+    assert len(set(classes)) >= 8
+    # The order is fixed: every figure of a model is measured on the same images.
+    assert np.array_equal(evaluate.test_images(data, 50), first)
+    assert sorted(np.rint((evaluate.test_images(data)[:, 0, 0, 0] + 1) * 127.5)) == list(labels)
+
+
 def test_class_accuracy():
     assert evaluate.class_accuracy(np.array([1, 2, 3, 3]), np.array([1, 2, 0, 3])) == 0.75
     with pytest.raises(ValueError):

@@ -56,6 +56,7 @@ ODE_IMAGES = 32
 MASK_SEEDS = {"box": 1000, "stroke": 2000}
 FD_TRAIN_SEED = 0
 DEQUANTIZE_SEED = 0
+TEST_ORDER_SEED = 0
 
 
 class Data(NamedTuple):
@@ -81,9 +82,17 @@ def split_images(data: Data, split: str) -> np.ndarray:
     return load_split(data.name, split, size=data.size)[0]
 
 
+def test_split(data: Data) -> np.ndarray:
+    """The test split's uint8 images in one fixed, seeded random order. The task and ODE figures use
+    its first K images, and the CIFAR-10 archive lists its test split class by class: in file order
+    those K would all be airplanes."""
+    images = split_images(data, "test")
+    return images[np.random.default_rng(TEST_ORDER_SEED).permutation(len(images))]
+
+
 def test_images(data: Data, count: int | None = None) -> np.ndarray:
-    """The first `count` test images, float32 [N,C,H,W] in [-1, 1]."""
-    return to_model_range(split_images(data, "test")[:count])
+    """The first `count` test images of test_split, float32 [N,C,H,W] in [-1, 1]."""
+    return to_model_range(test_split(data)[:count])
 
 
 def psnr(a: np.ndarray, b: np.ndarray, value_range: float = 2.0) -> float:
@@ -181,7 +190,7 @@ def write_tasks(data: Data, out: Path, ode_images: int) -> None:
     images = test_images(data, TASK_IMAGES)
     if images.shape[1] == 3:
         np.save(out / "colorize_gray.npy", gray_of(images))
-    u8 = split_images(data, "test")[:ode_images]
+    u8 = test_split(data)[:ode_images]
     np.save(out / "test.npy", to_model_range(u8))
     np.save(out / "test_dequantized.npy", dequantized(u8))
 
