@@ -7,13 +7,14 @@ from training import compare_sde
 
 
 def manifest(sde: str, fd: float, box: float, stroke: float, color: float, bpd: float, steps: int = 10_000,
-             ode_fd: float = 4.0, encode_decode: float = 0.01) -> dict:
+             ode_fd: float = 4.0, encode_decode: float = 0.01, harmonic_box: float = 15.0) -> dict:
     return {
         "sde": {"type": sde}, "image": {"width": 32, "height": 32, "channels": 3},
         "training": {"steps": steps, "parameters": 1000},
         "metrics": {"fd": {"fd_test": fd, "samples": 300, "sampler": "pc, 100 steps"},
-                    "inpaint": {"box": {"model_psnr": box}, "stroke": {"model_psnr": stroke}},
-                    "colorize": {"model_psnr": color}, "bits_per_dim": {"bpd": bpd},
+                    "inpaint": {"box": {"model_psnr": box, "harmonic_psnr_same_images": harmonic_box},
+                                "stroke": {"model_psnr": stroke, "harmonic_psnr_same_images": 16.0}},
+                    "colorize": {"model_psnr": color, "gray_psnr_same_images": 21.0}, "bits_per_dim": {"bpd": bpd},
                     "samplers": {"dpm++3m": {"fd_test": ode_fd, "samples": 100}},
                     "encode_decode": {"mean_abs_error": encode_decode}},
     }
@@ -33,10 +34,13 @@ def test_models_trained_or_measured_differently_are_not_compared():
     vp = manifest("vp", 1.1, 17.4, 16.8, 22.0, 3.85)
     with pytest.raises(ValueError, match="training.steps differs"):
         compare_sde.compare(vp, manifest("ve", 0.9, 17.0, 16.5, 21.5, 4.4, steps=20_000))
+    # The same baseline scores on other images: the task images changed between the two.
+    with pytest.raises(ValueError, match="inpaint.box.harmonic_psnr_same_images differs"):
+        compare_sde.compare(vp, manifest("ve", 0.9, 17.0, 16.5, 21.5, 4.4, harmonic_box=14.0))
     with pytest.raises(ValueError, match="both models use the vp SDE"):
         compare_sde.compare(vp, vp)
     partial = manifest("ve", 0.9, 17.0, 16.5, 21.5, 4.4)
-    del partial["metrics"]["colorize"]
+    del partial["metrics"]["colorize"]["model_psnr"]
     with pytest.raises(ValueError, match="metrics.colorize.model_psnr is missing"):
         compare_sde.compare(vp, partial)
 
