@@ -27,6 +27,10 @@ def test_each_figure_votes_for_the_better_sde():
     assert result["votes"] == {"vp": 5, "ve": 2}   # VE has the lower FD and encode-decode error
     assert result["chosen"] == "vp"
     assert result["ve"]["fd_test"] == 0.9 and result["vp"]["bits_per_dim"] == 3.85
+    # Against the baselines (box 15.0, strokes 16.0, gray 21.0) this VP loses strokes and ties gray.
+    weak = compare_sde.compare(manifest("vp", 1.1, 17.4, 15.9, 21.0, 3.85), ve)
+    assert weak["below_baseline"] == {"vp": ["inpaint_stroke_psnr", "colorize_psnr"], "ve": []}
+    assert result["below_baseline"] == {"vp": [], "ve": []}
     assert compare_sde.compare(ve, vp)["chosen"] == "vp"
 
 
