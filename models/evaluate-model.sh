@@ -10,14 +10,19 @@
 #                       a classifier, dpm++3m's and pc's class accuracy at the recommended guidance
 #   inpaint.box|stroke  PSNR of the mean of INPAINT_N inpaintings of held-out images vs harmonic fill
 #   colorize            PSNR of the mean of INPAINT_N colorizations vs the gray input (RGB models)
+#   tuning.<task>       the Langevin corrector steps per PC step (of TUNE_CORRECTOR_STEPS) that
+#                       inpainting and colorization run best with, on TUNE_IMAGES tuning images
+#                       (training.tune_corrector); the manifest's fastCorrector, which the tasks part
+#                       then measures with, follows it
 #   bits_per_dim, encode_decode  on the first ODE_IMAGES test images
 # Usage: bash models/evaluate-model.sh MODEL   (a bundled id, or the path of a model folder)
 # Sizes (environment): SAMPLES (1000), PER_CLASS (100), GUIDANCES ('1 3'), SAMPLER_SAMPLES (200),
 # SAMPLERS ('ode dpm++3m dpm++2m heun-karras euler heun pc'), PC_STEPS (1000), INPAINT_IMAGES (50),
 # INPAINT_N (4), INPAINT_SAMPLER (pc), INPAINT_STEPS (200) (the INPAINT_* settings size colorization
-# too), ODE_IMAGES (32), FAST_SAMPLER (dpm++3m), FAST_STEPS (20), THREADS (0 = all), WORK
-# (intermediate files, .runs/eval/<folder name>), PARTS ('class fd tasks ode samplers': what to
-# measure; e.g. PARTS=tasks after a change to conditional sampling keeps the other figures).
+# and tuning too), TUNE_IMAGES (20), TUNE_CORRECTOR_STEPS ('1 2'), ODE_IMAGES (32), FAST_SAMPLER
+# (dpm++3m), FAST_STEPS (20), THREADS (0 = all), WORK (intermediate files, .runs/eval/<folder name>),
+# PARTS ('class fd tune tasks ode samplers': what to measure; e.g. PARTS=tasks after a change to
+# conditional sampling keeps the other figures).
 set -euo pipefail
 ref=${1:?usage: evaluate-model.sh MODEL_ID_OR_FOLDER}
 # As the CLI's --model: a path when it looks like one or names a folder, otherwise a bundled id.
@@ -32,7 +37,8 @@ SAMPLER_SAMPLES=${SAMPLER_SAMPLES:-200} PC_STEPS=${PC_STEPS:-1000}
 SAMPLERS=${SAMPLERS:-ode dpm++3m dpm++2m heun-karras euler heun pc}
 INPAINT_IMAGES=${INPAINT_IMAGES:-50} INPAINT_N=${INPAINT_N:-4}
 INPAINT_SAMPLER=${INPAINT_SAMPLER:-pc} INPAINT_STEPS=${INPAINT_STEPS:-200}
-ODE_IMAGES=${ODE_IMAGES:-32} THREADS=${THREADS:-0} PARTS=${PARTS:-class fd tasks ode samplers}
+TUNE_IMAGES=${TUNE_IMAGES:-20} TUNE_CORRECTOR_STEPS=${TUNE_CORRECTOR_STEPS:-1 2}
+ODE_IMAGES=${ODE_IMAGES:-32} THREADS=${THREADS:-0} PARTS=${PARTS:-class fd tune tasks ode samplers}
 # The sampler of the FD and class-accuracy runs: the editor's Fast preset for this model (a model
 # whose manifest names a fastSampler is measured with it: pass FAST_SAMPLER=pc FAST_STEPS=100).
 FAST_SAMPLER=${FAST_SAMPLER:-dpm++3m} FAST_STEPS=${FAST_STEPS:-20}
@@ -40,10 +46,14 @@ FAST_SAMPLER=${FAST_SAMPLER:-dpm++3m} FAST_STEPS=${FAST_STEPS:-20}
 # training.evaluate prints what it merged; the log keeps it out of the way.
 evaluate() { PYTHONPATH=models /usr/bin/python3 -m training.evaluate --model-dir "$dir" "$@" >>"$work/evaluate.log"; }
 cli() { npx tsx main/cli/index.ts "$@" --model "$dir" --threads "$THREADS" --json; }
-conditional_mean() {
-  npx tsx main/bench/index.ts conditional-mean --model "$dir" --threads "$THREADS" --count "$INPAINT_IMAGES" \
+conditional_mean() { # IMAGES [FLAGS...]
+  local count=$1
+  shift
+  npx tsx main/bench/index.ts conditional-mean --model "$dir" --threads "$THREADS" --count "$count" \
     --n "$INPAINT_N" --sampler "$INPAINT_SAMPLER" --steps "$INPAINT_STEPS" "$@"
 }
+# The corrector steps the editor's Fast preset runs TASK with on this model (manifest fastCorrector).
+fast_corrector_steps() { node -e "console.log(require('$dir/model.json').fastCorrector?.['$1']?.steps ?? 1)"; }
 # Each sampler of the table runs with the engine's defaults, which its report records (`settings`);
 # pc alone is given PC_STEPS predictor steps, each with a corrector.
 sampler_flags() {
@@ -89,18 +99,45 @@ if wants fd; then
     --sampler-note "$FAST_SAMPLER, $FAST_STEPS steps"
 fi
 
+# Every tried corrector step count on the same tuning images and seeds; the scores choose the
+# manifest's fastCorrector (training.tune_corrector), which the tasks part below measures with.
+if wants tune; then
+  tune() { PYTHONPATH=models /usr/bin/python3 -m training.tune_corrector --model-dir "$dir" "$@"; }
+  tuning=$work/tune
+  tune --write "$tuning" --count "$TUNE_IMAGES"
+  for k in $TUNE_CORRECTOR_STEPS; do
+    for kind in box stroke; do
+      conditional_mean "$TUNE_IMAGES" --task inpaint --images "$tuning/tune_images.npy" \
+        --masks "$tuning/tune_masks_$kind.npy" --corrector-steps "$k" --out "$tuning/tune-inpaint-$kind-k$k.npy" >/dev/null
+    done
+    if ((channels == 3)); then
+      conditional_mean "$TUNE_IMAGES" --task colorize --images "$tuning/tune_colorize_gray.npy" \
+        --corrector-steps "$k" --out "$tuning/tune-colorize-k$k.npy" >/dev/null
+    fi
+  done
+  # shellcheck disable=SC2086  # the counts are several words
+  tune --score "$tuning" --tried $TUNE_CORRECTOR_STEPS \
+    --sampler-note "$INPAINT_SAMPLER, $INPAINT_STEPS steps, mean of $INPAINT_N" >>"$work/evaluate.log"
+fi
+
 if wants tasks; then
-  note="$INPAINT_SAMPLER, $INPAINT_STEPS steps, mean of $INPAINT_N"
+  task_note() { # CORRECTOR_STEPS
+    local per=""
+    if (($1 > 1)); then per=", $1 corrector steps"; fi
+    echo "$INPAINT_SAMPLER, $INPAINT_STEPS steps$per, mean of $INPAINT_N"
+  }
+  k=$(fast_corrector_steps inpaint)
   for kind in box stroke; do
-    conditional_mean --task inpaint --images "$work/images_$kind.npy" --masks "$work/masks_$kind.npy" \
-      --out "$work/inpaint-$kind.npy" >"$work/inpaint-$kind.json"
-    evaluate --inpainted "$work/inpaint-$kind.npy" --mask-kind "$kind" --sampler-note "$note" \
+    conditional_mean "$INPAINT_IMAGES" --task inpaint --images "$work/images_$kind.npy" --masks "$work/masks_$kind.npy" \
+      --corrector-steps "$k" --out "$work/inpaint-$kind.npy" >"$work/inpaint-$kind.json"
+    evaluate --inpainted "$work/inpaint-$kind.npy" --mask-kind "$kind" --sampler-note "$(task_note "$k")" \
       --sample-report "$work/inpaint-$kind.json"
   done
   if ((channels == 3)); then
-    conditional_mean --task colorize --images "$work/colorize_gray.npy" --out "$work/colorize.npy" \
-      >"$work/colorize.json"
-    evaluate --colorized "$work/colorize.npy" --sampler-note "$note" --sample-report "$work/colorize.json"
+    k=$(fast_corrector_steps colorize)
+    conditional_mean "$INPAINT_IMAGES" --task colorize --images "$work/colorize_gray.npy" --corrector-steps "$k" \
+      --out "$work/colorize.npy" >"$work/colorize.json"
+    evaluate --colorized "$work/colorize.npy" --sampler-note "$(task_note "$k")" --sample-report "$work/colorize.json"
   fi
 fi
 

@@ -86,6 +86,11 @@ export const modelInfoSchema = z.object({
   fastSampler: z
     .object({ sampler: z.enum(SAMPLERS), steps: z.number().int().positive() })
     .nullable(),
+  /** Corrector steps per PC step of the Fast preset per constrained task, where not the paper's 1. */
+  fastCorrectorSteps: z.partialRecord(
+    z.enum(['inpaint', 'colorize']),
+    z.number().int().min(1).max(10),
+  ),
   /** Tasks the model's measurements advise against, with the figures that decided. */
   notRecommendedFor: z.partialRecord(z.enum(['inpaint', 'colorize']), z.string()),
   license: z.string(),

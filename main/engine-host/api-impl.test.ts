@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../preload/api.ts';
 import { APP_ROOT } from '../engine/models-dir.ts';
 import { samplerSpecSchema } from '../engine/samplers/spec.ts';
+import { parseManifest } from '../engine/score/manifest.ts';
 import { loadModel } from '../engine/score/score-model.ts';
-import { createApiHost } from './api-impl.ts';
+import { createApiHost, modelInfo } from './api-impl.ts';
 import type { EngineChild } from './engine-client.ts';
 import { EngineRunner } from './engine-runner.ts';
 import { memorySettings } from './settings.ts';
@@ -131,5 +132,34 @@ describe('API implementation', () => {
       error: null,
     });
     host.dispose();
+  });
+});
+
+describe('modelInfo', () => {
+  it("gives the renderer the Fast preset's measured choices without their reasons", () => {
+    const manifest = parseManifest({
+      format: 1,
+      id: 'm',
+      name: 'M',
+      image: { channels: 3, height: 32, width: 32, range: [-1, 1] },
+      sde: { type: 'vp', beta_min: 0.1, beta_max: 20 },
+      score: { file: 'score.onnx', predicts: 'noise' },
+      license: 'MIT',
+      data: 'toy',
+      fastSampler: { sampler: 'pc', steps: 100, why: 'FD' },
+      fastCorrector: { inpaint: { steps: 2, why: '40 tuning images' } },
+      notRecommendedFor: { colorize: 'below gray' },
+    });
+    expect(modelInfo({ id: 'm', dir: '/m', manifest })).toMatchObject({
+      fastSampler: { sampler: 'pc', steps: 100 },
+      fastCorrectorSteps: { inpaint: 2 },
+      notRecommendedFor: { colorize: 'below gray' },
+    });
+    // A broken folder is listed with its error and no choices.
+    expect(modelInfo({ id: 'x', dir: '/x', error: 'bad' })).toMatchObject({
+      fastSampler: null,
+      fastCorrectorSteps: {},
+      error: 'bad',
+    });
   });
 });

@@ -59,6 +59,9 @@ export function modelInfo(entry: ModelEntry): ModelInfo {
     fastSampler: m?.fastSampler
       ? { sampler: m.fastSampler.sampler, steps: m.fastSampler.steps ?? 20 }
       : null,
+    fastCorrectorSteps: Object.fromEntries(
+      Object.entries(m?.fastCorrector ?? {}).map(([task, choice]) => [task, choice.steps]),
+    ),
     notRecommendedFor: { ...m?.notRecommendedFor },
     license: m?.license ?? '',
     error: entry.error ?? null,

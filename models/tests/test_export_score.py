@@ -43,7 +43,8 @@ def test_manifest_fields_and_foreign_keys_are_kept_and_old_figures_dropped(tiny_
     (out / "model.json").write_text(json.dumps({
         "id": "stale", "classifier": {"file": "classifier.onnx", "labels": ["a"]},
         "metrics": {"fid": 12.5, "classifier": {"steps": 3000}}, "fastSampler": {"sampler": "pc"},
-        "notRecommendedFor": {"colorize": "..."}, "homepage": "https://example.org",
+        "notRecommendedFor": {"colorize": "..."}, "fastCorrector": {"inpaint": {"steps": 2}},
+        "homepage": "https://example.org",
     }))
     export(cfg, tmp_path / "run", out)
     manifest = json.loads((out / "model.json").read_text())
@@ -54,7 +55,7 @@ def test_manifest_fields_and_foreign_keys_are_kept_and_old_figures_dropped(tiny_
     assert manifest["classifier"] == {"file": "classifier.onnx", "labels": ["a"]}
     # The old weights' figures and what was recommended from them are gone; the classifier's stay.
     assert manifest["metrics"] == {"classifier": {"steps": 3000}}
-    assert "fastSampler" not in manifest and "notRecommendedFor" not in manifest
+    assert not {"fastSampler", "notRecommendedFor", "fastCorrector"} & set(manifest)
     assert manifest["homepage"] == "https://example.org"
     assert "MIT" in manifest["license"] and "Fashion-MNIST" in manifest["data"]
     assert manifest["training"]["steps"] == 3 and manifest["training"]["config"] == "fashion28-vp"
@@ -118,8 +119,14 @@ def test_the_card_is_rewritten_from_new_metrics(tiny_config, tmp_path):
     export(cfg, tmp_path / "run", tmp_path / "m")
     manifest = json.loads((tmp_path / "m" / "model.json").read_text())
     manifest["metrics"] = {"fd": {"fd_test": 1.25}}
+    manifest["fastCorrector"] = {"inpaint": {"steps": 2, "why": "18.0 dB vs 17.3"}}
+    manifest["notRecommendedFor"] = {"colorize": "20.8 dB, the gray input 21.3"}
     (tmp_path / "m" / "model.json").write_text(json.dumps(manifest))
     onnx_bytes = (tmp_path / "m" / "score.onnx").read_bytes()
     assert main(["--config", cfg.name, "--out", str(tmp_path / "m"), "--card-only"]) == 0
-    assert '"fd_test": 1.25' in (tmp_path / "m" / "MODEL_CARD.md").read_text()
+    card = (tmp_path / "m" / "MODEL_CARD.md").read_text()
+    assert '"fd_test": 1.25' in card
+    # What the editor does with the model, and why, ahead of the raw figures.
+    assert "- Inpainting (Fast preset): 2 corrector steps per predictor step (18.0 dB vs 17.3)." in card
+    assert "- Not offered for colorization: 20.8 dB, the gray input 21.3." in card
     assert (tmp_path / "m" / "score.onnx").read_bytes() == onnx_bytes

@@ -45,6 +45,16 @@ def test_row_with_every_figure():
     ]
 
 
+def test_a_tuned_corrector_count_is_named_beside_its_figures():
+    m = manifest(**FULL)
+    m["fastCorrector"] = {"inpaint": {"steps": 2, "why": "tuning"}}
+    row = mt.row(m)
+    assert row[8] == "15.8 / 17.3 vs 11.9 / 14.0 (2 corrector steps)"
+    assert row[9] == "21.0 vs 18.0"
+    del m["metrics"]["inpaint"]
+    assert mt.row(m)[8] == mt.MISSING
+
+
 def test_row_without_figures_prints_dashes():
     m = manifest()
     del m["classifier"], m["training"], m["metrics"]

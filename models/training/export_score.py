@@ -63,8 +63,8 @@ def export_onnx(model: torch.nn.Module, cfg: TrainConfig, path: Path) -> None:
 
 # Metrics of the classifier file (export_classifier writes them), not of the score weights.
 CLASSIFIER_METRICS = ("classifier",)
-# Manifest keys that evaluate.py --recommend derives from the score model's metrics.
-DERIVED_FROM_METRICS = ("fastSampler", "notRecommendedFor")
+# Manifest keys derived from the score model's metrics (evaluate.py --recommend, tune_corrector).
+DERIVED_FROM_METRICS = ("fastSampler", "notRecommendedFor", "fastCorrector")
 
 
 def update_manifest(out_dir: Path, cfg: TrainConfig, training: dict) -> dict:
@@ -136,10 +136,32 @@ def model_card(cfg: TrainConfig, manifest: dict) -> str:
         f"- Reproduce: `cd models && python3 -m training.train --config {cfg.name} --steps {training['steps']}` "
         f"then `python3 -m training.export_score --config {cfg.name} --out {manifest['id']}`.",
     ]
+    lines += editor_choices(manifest)
     metrics = manifest.get("metrics")
     if metrics:
         lines += ["", "## Metrics", "", "```json", json.dumps(metrics, indent=2), "```"]
     return "\n".join(lines) + "\n"
+
+
+TASK_NAMES = {"inpaint": "inpainting", "colorize": "colorization"}
+
+
+def editor_choices(manifest: dict) -> list[str]:
+    """The card's account of what the measurements made the editor do with the model (the keys
+    DERIVED_FROM_METRICS), each with its reason; nothing when they chose the defaults."""
+    lines = []
+    fast = manifest.get("fastSampler")
+    if fast:
+        steps = f" at {fast['steps']} steps" if "steps" in fast else ""
+        why = f" ({fast['why']})" if "why" in fast else ""
+        lines.append(f"- Generation (Fast preset): {fast['sampler']}{steps}{why}.")
+    for task, choice in manifest.get("fastCorrector", {}).items():
+        why = f" ({choice['why']})" if "why" in choice else ""
+        lines.append(f"- {TASK_NAMES[task].capitalize()} (Fast preset): {choice['steps']} corrector steps per "
+                     f"predictor step{why}.")
+    for task, why in manifest.get("notRecommendedFor", {}).items():
+        lines.append(f"- Not offered for {TASK_NAMES[task]}: {why}.")
+    return ["", "## In the editor", *lines] if lines else []
 
 
 def export(cfg: TrainConfig, ckpt_run_dir: Path, out_dir: Path) -> dict:

@@ -87,6 +87,13 @@ def _class_accuracy(metrics: dict) -> str:
     return f"{100 * best['accuracy']:.1f}% at {best['guidance']:g}"
 
 
+def _corrector(m: dict, task: str) -> str:
+    """The Fast preset's corrector steps for the task, where the model's tuning chose more than one:
+    the figures beside it were measured with them."""
+    steps = _get(m, "fastCorrector", task, "steps")
+    return f" ({steps} corrector steps)" if steps and steps > 1 else ""
+
+
 def _inpaint(metrics: dict) -> str:
     kinds = ("box", "stroke")
     model = [_get(metrics, "inpaint", k, "model_psnr") for k in kinds]
@@ -116,11 +123,16 @@ def _samplers(metrics: dict) -> str:
     return f"{fast['nfe']}{accuracy}"
 
 
+def _with(cell: str, note: str) -> str:
+    return cell if cell == MISSING else cell + note
+
+
 def row(m: dict) -> list[str]:
     metrics = m.get("metrics") or {}
     return [f"`{m['id']}`", _data(m), SDE_NAMES.get(m["sde"]["type"], m["sde"]["type"]), _image(m),
             _parameters(m), _num(_get(m, "training", "steps"), ","), _fd(metrics),
-            _class_accuracy(metrics), _inpaint(metrics), _colorize(metrics),
+            _class_accuracy(metrics), _with(_inpaint(metrics), _corrector(m, "inpaint")),
+            _with(_colorize(metrics), _corrector(m, "colorize")),
             _num(_get(metrics, "bits_per_dim", "bpd"), ".2f"), _samplers(metrics)]
 
 

@@ -47,6 +47,17 @@ describe('parseManifest', () => {
     );
   });
 
+  it("takes optional corrector steps for the Fast preset's constrained tasks", () => {
+    const fastCorrector = { inpaint: { steps: 2, why: '40 tuning images: 18.0 dB, 17.3 with 1' } };
+    expect(parseManifest({ ...valid(), fastCorrector }).fastCorrector).toEqual(fastCorrector);
+    expect(() => parseManifest({ ...valid(), fastCorrector: { inpaint: { steps: 0 } } })).toThrow(
+      /fastCorrector\.inpaint\.steps: expected an integer from 1 to 10/,
+    );
+    expect(() => parseManifest({ ...valid(), fastCorrector: { generate: { steps: 2 } } })).toThrow(
+      /fastCorrector/,
+    );
+  });
+
   it('fills SDE defaults and allows no classifier', () => {
     const m: Record<string, unknown> = {
       ...valid(),

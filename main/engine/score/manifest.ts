@@ -63,6 +63,25 @@ export const manifestSchema = z.looseObject({
     })
     .optional(),
   /**
+   * Langevin corrector steps per predictor step that the editor's Fast preset (PC, 100 steps) runs
+   * a constrained task with on this model, where its measurements on tuning images (test images
+   * other than those of the reported figures: models/training/tune_corrector.py) preferred more than
+   * the paper's one; `why` says which figures decided.
+   */
+  fastCorrector: z
+    .partialRecord(
+      z.enum(['inpaint', 'colorize']),
+      z.looseObject({
+        steps: z
+          .number({ error: 'expected an integer from 1 to 10' })
+          .int({ error: 'expected an integer from 1 to 10' })
+          .min(1, { error: 'expected an integer from 1 to 10' })
+          .max(10, { error: 'expected an integer from 1 to 10' }),
+        why: text.optional(),
+      }),
+    )
+    .optional(),
+  /**
    * Tasks this model's measurements advise against (its result scored below the simple baseline),
    * each with the figures that decided; the editor does not offer it for them.
    */

@@ -28,10 +28,12 @@ const PAPER_STEPS = 1000;
  * (cifar10-vp, 20 test images of every class, mean of 8: 24.2 -> 22.5 dB at 0.5, the gray input
  * 23.9: the mean colour is 1.6 times as strong and no better placed) and keeps the paper's snr.
  *
- * The paper's single corrector step per predictor step stays: a second one helps one model and
- * hurts another (20 stroke-masked test images, mean of 8, 100 steps: cifar10-vp 17.1 -> 18.1 dB,
- * harmonic fill 17.7; celeba32-vp 19.2 -> 18.5, and 18.5 at snr 0.35), and 150 or 200 steps of one
- * do not match it on cifar10-vp (17.6, 17.7).
+ * The spec's corrector steps per predictor step default to the paper's one: a second one helps one
+ * model and hurts another (20 stroke-masked test images, mean of 8, 100 steps: cifar10-vp 17.1 ->
+ * 18.1 dB, harmonic fill 17.7; celeba32-vp 19.2 -> 18.5, and 18.5 at snr 0.35), and 150 or 200
+ * steps of one do not match it on cifar10-vp (17.6, 17.7). So the count is measured per model and
+ * task on tuning images (models/training/tune_corrector.py), and the editor's Fast preset takes it
+ * from the manifest's `fastCorrector`.
  */
 export function inpaintSnr(steps: number): number {
   return PAPER_SNR * Math.sqrt(PAPER_STEPS / steps);

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
-import { evaluationsOf, presetSteps, randomSeed, specFor } from './presets';
+import type { ModelInfo } from '../../../preload/api';
+import { evaluationsOf, fastChoice, presetSteps, randomSeed, specFor } from './presets';
 
 describe('presets', () => {
   it('maps Fast to DPM-Solver++ 3M and Quality to the paper PC sampler', () => {
@@ -34,7 +35,7 @@ describe('presets', () => {
   });
 
   it("takes a model's own Fast sampler for free generation only", () => {
-    const pc100 = { sampler: 'pc', steps: 100 } as const;
+    const pc100 = { sampler: { sampler: 'pc', steps: 100 } } as const;
     expect(presetSteps('fast', 'free', pc100)).toBe(100);
     // The model's measured step count, whatever the field holds (a PC run needs more than 20).
     expect(specFor('fast', 20, 'dpm++3m', 'free', pc100)).toMatchObject({
@@ -42,7 +43,7 @@ describe('presets', () => {
       corrector: 'langevin',
       steps: 100,
     });
-    const heun = { sampler: 'heun-karras', steps: 12 } as const;
+    const heun = { sampler: { sampler: 'heun-karras', steps: 12 } } as const;
     expect(specFor('fast', 12, 'dpm++3m', 'free', heun)).toEqual({
       sampler: 'heun-karras',
       steps: 12,
@@ -51,6 +52,39 @@ describe('presets', () => {
     expect(presetSteps('fast', 'ode', pc100)).toBe(20);
     expect(specFor('fast', 20, 'dpm++3m', 'ode', pc100)).toEqual({ sampler: 'dpm++3m', steps: 20 });
     expect(specFor('quality', 1000, 'dpm++3m', 'free', pc100)).toMatchObject({ steps: 1000 });
+  });
+
+  it("runs a constrained task's Fast preset with the corrector steps the model chose for it", () => {
+    const model: ModelInfo = {
+      id: 'm',
+      name: 'm',
+      image: { channels: 3, height: 32, width: 32 },
+      sde: 'vp',
+      labels: [],
+      guidance: 1,
+      fastSampler: null,
+      fastCorrectorSteps: { inpaint: 2 },
+      notRecommendedFor: {},
+      license: '',
+      error: null,
+    };
+    const inpaint = fastChoice(model, 'inpaint');
+    expect(inpaint).toEqual({ sampler: null, correctorSteps: 2 });
+    const spec = specFor('fast', 100, 'dpm++3m', 'constrained', inpaint);
+    expect(spec).toMatchObject({ sampler: 'pc', steps: 100, correctorSteps: 2 });
+    // The panel's cost hint follows: 100 predictor + 200 corrector evaluations.
+    expect(evaluationsOf(spec)).toBe(300);
+    // Other tasks, and the Quality preset (the paper's own setting), keep one step.
+    const colorize = specFor('fast', 100, 'dpm++3m', 'constrained', fastChoice(model, 'colorize'));
+    expect(colorize).not.toHaveProperty('correctorSteps');
+    expect(specFor('quality', 1000, 'dpm++3m', 'constrained', inpaint)).not.toHaveProperty(
+      'correctorSteps',
+    );
+    expect(specFor('fast', 20, 'dpm++3m', 'free', fastChoice(model, 'generate'))).toEqual({
+      sampler: 'dpm++3m',
+      steps: 20,
+    });
+    expect(fastChoice(null, 'inpaint')).toEqual({});
   });
 
   it('counts network evaluations', () => {

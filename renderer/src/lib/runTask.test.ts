@@ -80,6 +80,23 @@ describe('runTask', () => {
     expect(fake.started[2]).toMatchObject({ spec: { sampler: 'pc', steps: 100 } });
   });
 
+  it("fills under the Fast preset with the corrector steps the model's measurements chose", async () => {
+    await useEngineStore().refreshModels();
+    await useDocumentStore().open(new Uint8Array(4), 'photo.png');
+    useEditorStore().mask!.fillRect({ x: 1, y: 1, width: 5, height: 5 }, 'paint');
+    const tasks = useTasksStore();
+    tasks.inpaint.modelId = 'faces32-vp';
+    expect(await runTask('inpaint')).toBe(true);
+    expect(fake.started[0]).toMatchObject({
+      spec: { sampler: 'pc', steps: 100, correctorSteps: 2 },
+    });
+    useJobsStore().handle({ type: 'done', jobId: 'job1', results: [], nfe: 0, seconds: 0 });
+    // The choice is per task: faces32-vp names none for colorization.
+    tasks.colorize.modelId = 'faces32-vp';
+    await runTask('colorize');
+    expect(fake.started[1]!.spec).not.toHaveProperty('correctorSteps');
+  });
+
   it('asks for a class with its guidance, and interpolates between seeds or documents only', async () => {
     const tasks = useTasksStore();
     Object.assign(tasks.generate, { modelId: 'fashion28-vp', classLabel: 'Trouser', guidance: 2 });
@@ -113,6 +130,7 @@ describe('runTask', () => {
       labels: [],
       guidance: 1,
       fastSampler: null,
+      fastCorrectorSteps: {},
       notRecommendedFor: {},
       license: '',
       error: null,

@@ -1,5 +1,5 @@
 import type { JobRequest, ModelInfo } from '../../../preload/api';
-import { specFor, type SamplerName } from './presets';
+import { fastChoice, specFor, type SamplerName } from './presets';
 import { useDocumentStore } from '../stores/document';
 import { useEditorStore } from '../stores/editor';
 import { useEngineStore } from '../stores/engine';
@@ -56,7 +56,13 @@ export async function runTask(task: TaskName): Promise<boolean> {
         modelId: p.modelId,
         n: p.n,
         seed: tasks.takeSeed(p),
-        spec: specFor(p.preset, p.steps, sampler, 'constrained'),
+        spec: specFor(
+          p.preset,
+          p.steps,
+          sampler,
+          'constrained',
+          fastChoice(engine.model(p.modelId), task),
+        ),
         ...(p.margin !== null ? { margin: p.margin } : {}),
         ...(p.feather !== null ? { feather: p.feather } : {}),
       };
@@ -73,7 +79,13 @@ export async function runTask(task: TaskName): Promise<boolean> {
         modelId: p.modelId,
         n: p.n,
         seed: tasks.takeSeed(p),
-        spec: specFor(p.preset, p.steps, sampler, 'constrained'),
+        spec: specFor(
+          p.preset,
+          p.steps,
+          sampler,
+          'constrained',
+          fastChoice(engine.model(p.modelId), task),
+        ),
       };
       break;
     }
@@ -85,7 +97,13 @@ export async function runTask(task: TaskName): Promise<boolean> {
         modelId: p.modelId,
         n: p.n,
         seed: tasks.takeSeed(p),
-        spec: specFor(p.preset, p.steps, sampler, 'free', engine.model(p.modelId)?.fastSampler),
+        spec: specFor(
+          p.preset,
+          p.steps,
+          sampler,
+          'free',
+          fastChoice(engine.model(p.modelId), task),
+        ),
         ...(p.classLabel !== null ? { classLabel: p.classLabel, guidance: p.guidance } : {}),
       };
       break;

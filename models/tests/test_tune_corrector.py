@@ -1,0 +1,110 @@
+"""Choosing the Fast preset's corrector steps per task on tuning images (training.tune_corrector)."""
+import json
+
+import numpy as np
+import pytest
+
+from training import evaluate, tune_corrector
+from training.tune_corrector import INPUT_GRAY, INPUT_IMAGES, choose, input_masks, result_name
+
+TASK_IMAGES = 60  # the fake test split below has 100
+
+
+@pytest.fixture
+def rgb_model(tmp_path, monkeypatch):
+    """A model folder over a fake 100-image RGB test split whose first TASK_IMAGES are task images."""
+    rng = np.random.default_rng(0)
+    test = rng.integers(0, 256, (100, 8, 8, 3), dtype=np.uint8)
+    monkeypatch.setattr(evaluate, "load_split", lambda name, split, size=32: (test, np.zeros(len(test))))
+    monkeypatch.setattr(tune_corrector, "TASK_IMAGES", TASK_IMAGES)
+    folder = tmp_path / "toy"
+    folder.mkdir()
+    (folder / "model.json").write_text(json.dumps({
+        "format": 1, "training": {"config": "celeba32"}, "fastCorrector": {"colorize": {"steps": 3}},
+        "metrics": {"bpd": 3.0, "tuning": {"inpaint": {"stale": 1}}}}))
+    return folder
+
+
+def test_tuning_images_are_not_the_reported_task_images(rgb_model, tmp_path):
+    data = evaluate.Data("celeba", 32)
+    tuning = tune_corrector.tuning_images(data, 20)
+    split = evaluate.test_images(data)
+    assert np.array_equal(tuning, split[TASK_IMAGES:TASK_IMAGES + 20])
+    tasks = {im.tobytes() for im in split[:TASK_IMAGES]}
+    assert not any(im.tobytes() in tasks for im in tuning)
+    # Nor are the masks theirs: the reported figures' first masks are drawn from other seeds.
+    for kind, seed in evaluate.MASK_SEEDS.items():
+        reported = evaluate.make_masks(kind, 20, 8, 8, seed)
+        assert not np.array_equal(tune_corrector.tuning_masks(kind, 20, 8, 8), reported)
+    with pytest.raises(ValueError, match="fewer than 41"):
+        tune_corrector.tuning_images(data, 41)
+
+
+def test_a_larger_count_is_chosen_only_on_a_clear_paired_gain():
+    rng = np.random.default_rng(0)
+    base = rng.uniform(15, 20, 40)
+    clear = {1: base, 2: base + 0.5 + rng.normal(0, 0.3, 40)}
+    assert choose(clear)[0] == 2
+    # The same mean gain buried in per-image noise: not worth the extra evaluations.
+    noisy = {1: base, 2: base + 0.5 + rng.normal(0, 6, 40)}
+    k, figures = choose(noisy)
+    assert k == 1 and figures["2"]["paired_t"] < tune_corrector.MIN_PAIRED_T
+    assert choose({1: base, 2: base - 0.5})[0] == 1
+    # Each count is weighed against the one chosen before it: 3 must beat 2, not 1.
+    k, figures = choose({1: base, 2: base + 1.0, 3: base + 1.0 + rng.normal(0, 0.05, 40)})
+    assert figures["3"]["vs"] == 2 and k in (2, 3)
+    assert choose({1: base, 2: base + 1.0, 3: base + 0.6})[0] == 2
+
+
+def write_results(work, task, kinds, k, noise, truth, seed):
+    rng = np.random.default_rng(seed)
+    for kind in kinds:
+        result = truth + np.float32(noise) * rng.standard_normal(truth.shape).astype(np.float32)
+        np.save(work / result_name(task, kind, k), result)
+
+
+def test_the_cli_files_the_choice_and_the_figures(rgb_model, tmp_path):
+    work = tmp_path / "tune"
+    assert tune_corrector.main(["--model-dir", str(rgb_model), "--write", str(work), "--count", "20"]) == 0
+    truth = np.load(work / INPUT_IMAGES)
+    assert np.load(work / input_masks("stroke")).shape == (20, 1, 8, 8)
+    assert np.load(work / INPUT_GRAY).shape == (20, 1, 8, 8)
+    # Inpainting gains from a second step; colorization loses.
+    write_results(work, "inpaint", ["box", "stroke"], 1, 0.3, truth, 1)
+    write_results(work, "inpaint", ["box", "stroke"], 2, 0.2, truth, 2)
+    write_results(work, "colorize", [None], 1, 0.2, truth, 3)
+    write_results(work, "colorize", [None], 2, 0.3, truth, 4)
+    assert tune_corrector.main(["--model-dir", str(rgb_model), "--score", str(work), "--tried", "1", "2",
+                                "--sampler-note", "pc, 100 steps, mean of 8"]) == 0
+    manifest = json.loads((rgb_model / "model.json").read_text())
+    tuning = manifest["metrics"]["tuning"]
+    assert manifest["metrics"]["bpd"] == 3.0
+    assert tuning["inpaint"]["images"] == 40 and tuning["inpaint"]["chosen"] == 2
+    assert tuning["inpaint"]["first_test_image"] == TASK_IMAGES and "stale" not in tuning["inpaint"]
+    assert tuning["colorize"]["images"] == 20 and tuning["colorize"]["chosen"] == 1
+    gain = tuning["inpaint"]["corrector_steps"]["2"]
+    assert gain["vs"] == 1 and gain["mean_gain"] > 2 and gain["paired_t"] > 10
+    # The manifest names the chosen count for inpainting and drops colorization's old one.
+    assert set(manifest["fastCorrector"]) == {"inpaint"}
+    assert manifest["fastCorrector"]["inpaint"]["steps"] == 2
+    assert "40 tuning images (pc, 100 steps, mean of 8)" in manifest["fastCorrector"]["inpaint"]["why"]
+
+    # Scored again with the second step no better, the manifest goes back to the paper's one.
+    write_results(work, "inpaint", ["box", "stroke"], 2, 0.3, truth, 1)
+    assert tune_corrector.main(["--model-dir", str(rgb_model), "--score", str(work), "--tried", "1", "2"]) == 0
+    assert "fastCorrector" not in json.loads((rgb_model / "model.json").read_text())
+
+
+def test_results_of_the_wrong_shape_are_refused(rgb_model, tmp_path, capsys):
+    work = tmp_path / "tune"
+    tune_corrector.main(["--model-dir", str(rgb_model), "--write", str(work), "--count", "5"])
+    truth = np.load(work / INPUT_IMAGES)
+    for task, kinds in (("inpaint", ["box", "stroke"]), ("colorize", [None])):
+        for k in (1, 2):
+            write_results(work, task, kinds, k, 0.1, truth, k)
+    np.save(work / result_name("inpaint", "stroke", 2), truth[:, :1])
+    assert tune_corrector.main(["--model-dir", str(rgb_model), "--score", str(work), "--dry-run"]) == 2
+    assert "tune-inpaint-stroke-k2.npy: expected at most 5 images" in capsys.readouterr().err
+    np.save(work / result_name("inpaint", "stroke", 2), truth[:3])
+    assert tune_corrector.main(["--model-dir", str(rgb_model), "--score", str(work), "--dry-run"]) == 2
+    assert "different numbers of images" in capsys.readouterr().err
