@@ -81,6 +81,7 @@ def test_the_cli_files_the_choice_and_the_figures(rgb_model, tmp_path):
     assert manifest["metrics"]["bpd"] == 3.0
     assert tuning["inpaint"]["images"] == 40 and tuning["inpaint"]["chosen"] == 2
     assert tuning["inpaint"]["first_test_image"] == TASK_IMAGES and "stale" not in tuning["inpaint"]
+    assert tuning["inpaint"]["mask_kinds"] == ["box", "stroke"] and "mask_kinds" not in tuning["colorize"]
     assert tuning["colorize"]["images"] == 20 and tuning["colorize"]["chosen"] == 1
     gain = tuning["inpaint"]["corrector_steps"]["2"]
     assert gain["vs"] == 1 and gain["mean_gain"] > 2 and gain["paired_t"] > 10

@@ -131,8 +131,9 @@ def score_task(data: Data, work: Path, task: str, tried: list[int]) -> dict | No
     if len(sizes) != 1:
         raise ValueError(f"{task}: the tried counts were run on different numbers of images")
     chosen, figures = choose(joined)
-    return {"images": sizes.pop(), "first_test_image": TASK_IMAGES,
-            "mask_kinds": [k for k in kinds if k], "corrector_steps": figures, "chosen": chosen}
+    masked = {"mask_kinds": kinds} if task == "inpaint" else {}
+    return {"images": sizes.pop(), "first_test_image": TASK_IMAGES, **masked, "corrector_steps": figures,
+            "chosen": chosen}
 
 
 def recommend(tuning: dict) -> dict:
