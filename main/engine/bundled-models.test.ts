@@ -18,10 +18,18 @@ const bundled = await listModels([join(APP_ROOT, 'models')]);
 /** Share of class-conditional samples the clean classifier labels as asked, by training config. */
 const CLASS_ACCURACY_TARGET: Record<string, number> = { fashion: 0.8, cifar10: 0.5 };
 
+interface TaskFigures {
+  model_sampler: string;
+  model_nfe_per_image: number;
+}
 interface Metrics {
   fd: { fd_test: number; fd_train_vs_test: number };
-  inpaint: Record<'box' | 'stroke', { model_psnr: number; harmonic_psnr_same_images: number }>;
-  colorize?: { model_psnr: number; gray_psnr_same_images: number };
+  inpaint: Record<
+    'box' | 'stroke',
+    TaskFigures & { model_psnr: number; harmonic_psnr_same_images: number }
+  >;
+  colorize?: TaskFigures & { model_psnr: number; gray_psnr_same_images: number };
+  tuning?: Record<'inpaint' | 'colorize', { chosen: number }>;
   class_conditional?: Record<string, { accuracy: number; guidance: number }>;
   bits_per_dim: { bpd: number };
   encode_decode: { mean_abs_error: number };
@@ -73,6 +81,22 @@ describe.each(bundled.map((e) => [e.id, e] as const))('bundled model %s', (_id, 
     const samplers = Object.values(m.samplers ?? {});
     expect(samplers.length).toBeGreaterThan(0);
     for (const s of samplers) expect(s.nfe).toBeGreaterThan(0);
+  });
+
+  it("reports its task figures at the Fast preset's corrector steps, chosen on tuning images", () => {
+    const m = model.manifest.metrics as unknown as Metrics;
+    const tasks =
+      model.shape[0] === 3 ? (['inpaint', 'colorize'] as const) : (['inpaint'] as const);
+    for (const task of tasks) {
+      const steps = model.manifest.fastCorrector?.[task]?.steps ?? 1;
+      expect(m.tuning?.[task]?.chosen, `metrics.tuning.${task}`).toBe(steps);
+      const figures = task === 'inpaint' ? Object.values(m.inpaint) : [m.colorize!];
+      for (const f of figures) {
+        // PC at 100 steps: 100 predictor evaluations and `steps` corrector ones per step.
+        expect(f.model_nfe_per_image).toBe(100 * (1 + steps));
+        expect(f.model_sampler.includes(`${steps} corrector steps`)).toBe(steps > 1);
+      }
+    }
   });
 
   it('samples the asked class as often as its target', () => {

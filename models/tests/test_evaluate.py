@@ -372,6 +372,10 @@ def test_a_task_that_does_not_beat_its_baseline_is_not_recommended(model_dir):
                                 "colorize": {"model_psnr": 20.9, "gray_psnr_same_images": 21.3}})
     assert weak["inpaint"] == "stroke fills score 14.4 dB, harmonic fill 15.2 dB"
     assert weak["colorize"] == "colorizations score 20.9 dB, the gray input 21.3 dB"
+    # Figures one decimal would print equal are given two, so the reason reads as one.
+    level = {"model_psnr": 16.37, "harmonic_psnr_same_images": 16.42}
+    assert evaluate.weak_tasks({"inpaint": {"box": level}})["inpaint"] == (
+        "box fills score 16.37 dB, harmonic fill 16.42 dB")
     evaluate.merge_metrics(model_dir, {"inpaint": {"box": bad}})
     assert evaluate.main(["--model-dir", str(model_dir), "--recommend"]) == 0
     manifest = json.loads((model_dir / "model.json").read_text())

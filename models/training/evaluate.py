@@ -343,13 +343,19 @@ def weak_tasks(metrics: dict) -> dict:
     fills = metrics.get("inpaint", {})
     for kind, entry in fills.items():
         if "model_psnr" in entry and entry["model_psnr"] <= entry["harmonic_psnr_same_images"]:
-            weak["inpaint"] = (f"{kind} fills score {entry['model_psnr']:.1f} dB, harmonic fill "
-                               f"{entry['harmonic_psnr_same_images']:.1f} dB")
+            model, harmonic = _apart(entry["model_psnr"], entry["harmonic_psnr_same_images"])
+            weak["inpaint"] = f"{kind} fills score {model} dB, harmonic fill {harmonic} dB"
     color = metrics.get("colorize", {})
     if "model_psnr" in color and color["model_psnr"] <= color["gray_psnr_same_images"]:
-        weak["colorize"] = (f"colorizations score {color['model_psnr']:.1f} dB, the gray input "
-                            f"{color['gray_psnr_same_images']:.1f} dB")
+        model, gray = _apart(color["model_psnr"], color["gray_psnr_same_images"])
+        weak["colorize"] = f"colorizations score {model} dB, the gray input {gray} dB"
     return weak
+
+
+def _apart(a: float, b: float) -> tuple[str, str]:
+    """a and b to one decimal, or to two where one would print them equal."""
+    one = (f"{a:.1f}", f"{b:.1f}")
+    return one if one[0] != one[1] else (f"{a:.2f}", f"{b:.2f}")
 
 
 def set_recommendations(model_dir: Path) -> dict:
