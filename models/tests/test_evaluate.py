@@ -250,6 +250,29 @@ def test_a_partial_fill_is_compared_with_the_baseline_on_the_same_images(model_d
     truth = images[masks > 0]
     assert result["model_psnr"] == pytest.approx(10 * np.log10(4 / np.mean(truth.astype(np.float64) ** 2)), rel=1e-6)
     assert result["harmonic_psnr_same_images"] is not None
+    # The per-image comparison with the same harmonic fills (its logic: test_the_paired_gain_...).
+    assert set(result["vs_harmonic"]) == {"mean_gain_db", "paired_t"}
+    assert np.isfinite(result["vs_harmonic"]["mean_gain_db"])
+
+
+def test_the_paired_gain_separates_a_consistent_edge_from_noise():
+    rng = np.random.default_rng(0)
+    truth = rng.uniform(-1, 1, (30, 1, 8, 8))
+    baseline = truth + 0.2 * rng.standard_normal(truth.shape)
+    better = truth + 0.15 * rng.standard_normal(truth.shape)
+    edge = evaluate.paired_gain(better, baseline, truth, None)
+    assert edge["mean_gain_db"] == pytest.approx(20 * np.log10(0.2 / 0.15), abs=0.3) and edge["paired_t"] > 5
+    same = evaluate.paired_gain(truth + 0.2 * rng.standard_normal(truth.shape), baseline, truth, None)
+    assert abs(same["paired_t"]) < 3
+    masks = np.zeros((30, 8, 8), dtype=bool)
+    masks[:, :4] = True
+    outside = np.where(masks[:, None], baseline, truth + 5.0)  # worse only where nothing is scored
+    assert evaluate.paired_gain(outside, baseline, truth, masks)["mean_gain_db"] == 0
+    # Two exact fills (a flat background) are level, not inf - inf.
+    exact = evaluate.paired_gain(truth, truth, truth, masks)
+    assert exact == {"mean_gain_db": 0.0, "paired_t": 0.0}
+    assert evaluate.per_image_psnr(truth[:1], truth[:1], None)[0] == pytest.approx(
+        10 * np.log10(4 / evaluate.QUANTIZATION_MSE))
 
 
 def test_colorized_file_is_scored_beside_gray_on_the_same_images(rgb_model, tmp_path):
@@ -268,6 +291,9 @@ def test_colorized_file_is_scored_beside_gray_on_the_same_images(rgb_model, tmp_
     assert entry["model_images"] == 4 and entry["model_sampler"] == "pc, mean of 2"
     assert entry["gray_psnr_same_images"] == pytest.approx(evaluate.psnr(gray3, truth[:4]))
     assert entry["model_psnr"] - entry["gray_psnr_same_images"] == pytest.approx(20 * np.log10(2), abs=1e-3)
+    # Every image gains the same 6.02 dB: the paired t is unbounded.
+    assert entry["vs_gray"]["mean_gain_db"] == pytest.approx(20 * np.log10(2), abs=1e-3)
+    assert entry["vs_gray"]["paired_t"] > 1e3 or entry["vs_gray"]["paired_t"] is None
     assert entry["images"] == len(truth)  # the baseline over the whole task is kept beside it
 
 
@@ -374,8 +400,21 @@ def test_a_task_that_does_not_beat_its_baseline_is_not_recommended(model_dir):
     assert weak["colorize"] == "colorizations score 20.9 dB, the gray input 21.3 dB"
     # Figures one decimal would print equal are given two, so the reason reads as one.
     level = {"model_psnr": 16.37, "harmonic_psnr_same_images": 16.42}
-    assert evaluate.weak_tasks({"inpaint": {"box": level}})["inpaint"] == (
+    assert evaluate.weak_tasks({"inpaint": {"box": level, "stroke": good}})["inpaint"] == (
         "box fills score 16.37 dB, harmonic fill 16.42 dB")
+    # Each kind that falls short is named.
+    assert evaluate.weak_tasks({"inpaint": {"box": level, "stroke": bad}})["inpaint"] == (
+        "box fills score 16.37 dB, harmonic fill 16.42 dB; stroke fills score 14.4 dB, harmonic fill 15.2 dB")
+    # Ahead over the images but not clearly so image by image: not beaten either.
+    noisy = {"model_psnr": 23.29, "gray_psnr_same_images": 22.90, "model_images": 50,
+             "vs_gray": {"mean_gain_db": 0.09, "paired_t": 0.18}}
+    assert evaluate.weak_tasks({"colorize": noisy})["colorize"] == (
+        "colorizations score 23.3 dB, the gray input 22.9 dB, a per-image gain of 0.09 dB within the "
+        "noise of 50 images (paired t 0.2)")
+    clear = {**noisy, "vs_gray": {"mean_gain_db": 0.4, "paired_t": 2.5}}
+    assert evaluate.weak_tasks({"colorize": clear}) == {}
+    # A t filed as null (JSON has no inf: every image gained the same) would be a clear gain.
+    assert evaluate.weak_tasks({"colorize": {**noisy, "vs_gray": {"mean_gain_db": 0.4, "paired_t": None}}}) == {}
     evaluate.merge_metrics(model_dir, {"inpaint": {"box": bad}})
     assert evaluate.main(["--model-dir", str(model_dir), "--recommend"]) == 0
     manifest = json.loads((model_dir / "model.json").read_text())

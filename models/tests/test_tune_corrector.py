@@ -48,7 +48,7 @@ def test_a_larger_count_is_chosen_only_on_a_clear_paired_gain():
     # The same mean gain buried in per-image noise: not worth the extra evaluations.
     noisy = {1: base, 2: base + 0.5 + rng.normal(0, 6, 40)}
     k, figures = choose(noisy)
-    assert k == 1 and figures["2"]["paired_t"] < tune_corrector.MIN_PAIRED_T
+    assert k == 1 and figures["2"]["paired_t"] < evaluate.CLEAR_PAIRED_T
     assert choose({1: base, 2: base - 0.5})[0] == 1
     # Each count is weighed against the one chosen before it: 3 must beat 2, not 1.
     k, figures = choose({1: base, 2: base + 1.0, 3: base + 1.0 + rng.normal(0, 0.05, 40)})

@@ -9,8 +9,8 @@ setting picked on the reported images would flatter them.
 
 Each task is run with every tried count on the same images, noise seeds and masks, and a count
 replaces the one chosen so far only when it beats it image by image: mean per-image PSNR gain
-above zero with a paired t of at least MIN_PAIRED_T. A larger count costs a proportional share more
-time, so a gain within the noise of the tuning images is not worth it.
+above zero with a paired t of at least CLEAR_PAIRED_T. A larger count costs a proportional share
+more time, so a gain within the noise of the tuning images is not worth it.
 
 Usage (models/evaluate-model.sh runs both):
   python -m training.tune_corrector --model-dir M --write DIR [--count K]   the tuning inputs
@@ -28,14 +28,14 @@ from pathlib import Path
 import numpy as np
 
 from training.data import to_model_range
-from training.evaluate import TASK_IMAGES, Data, gray_of, json_safe, masked_psnr, model_data, psnr, test_split
+from training.evaluate import (CLEAR_PAIRED_T, TASK_IMAGES, Data, gray_of, json_safe, model_data, paired_t,
+                               per_image_psnr, test_split)
 from training.manifest_update import update_model_json
 from training.masks import make_masks
 
 TUNE_IMAGES = 20
 # Not the reported figures' mask seeds, so the tuning masks are others than theirs too.
 TUNE_MASK_SEEDS = {"box": 1001, "stroke": 2001}
-MIN_PAIRED_T = 2.0
 TASKS = ("inpaint", "colorize")
 INPUT_IMAGES = "tune_images.npy"
 INPUT_GRAY = "tune_colorize_gray.npy"
@@ -75,26 +75,9 @@ def write_inputs(data: Data, out: Path, count: int) -> None:
         np.save(out / INPUT_GRAY, gray_of(images))
 
 
-def per_image_psnr(result: np.ndarray, truth: np.ndarray, masks: np.ndarray | None) -> np.ndarray:
-    """PSNR of each image, over its filled pixels where there are masks."""
-    if masks is None:
-        return np.array([psnr(r, t) for r, t in zip(result, truth)])
-    return np.array([masked_psnr(r[None], t[None], m[None]) for r, t, m in zip(result, truth, masks)])
-
-
-def paired_t(gain: np.ndarray) -> float:
-    """t statistic of the mean of per-image gains (+-inf when every image gained the same, 0 when
-    none gained anything)."""
-    sd = float(np.std(gain, ddof=1)) if len(gain) > 1 else 0.0
-    mean = float(np.mean(gain))
-    if sd > 0:
-        return mean / (sd / np.sqrt(len(gain)))
-    return 0.0 if mean == 0 else float(np.copysign(np.inf, mean))
-
-
 def choose(per_image: dict[int, np.ndarray]) -> tuple[int, dict]:
     """The count to use from each tried count's per-image PSNR (the same images in each): the
-    smallest, replaced by a larger one only on a paired gain with t >= MIN_PAIRED_T. Returns it
+    smallest, replaced by a larger one only on a paired gain with t >= CLEAR_PAIRED_T. Returns it
     with each count's figures against the count chosen before it was considered."""
     counts = sorted(per_image)
     chosen, figures = counts[0], {}
@@ -103,7 +86,7 @@ def choose(per_image: dict[int, np.ndarray]) -> tuple[int, dict]:
         if k != chosen:
             gain = per_image[k] - per_image[chosen]
             entry.update(vs=chosen, mean_gain=float(np.mean(gain)), paired_t=paired_t(gain))
-            if entry["mean_gain"] > 0 and entry["paired_t"] >= MIN_PAIRED_T:
+            if entry["mean_gain"] > 0 and entry["paired_t"] >= CLEAR_PAIRED_T:
                 chosen = k
         figures[str(k)] = entry
     return chosen, figures
