@@ -135,13 +135,19 @@ describe('runTask', () => {
       license: '',
       error: null,
     };
-    expect(modelProblem('colorize', gray, null)).toMatch(/colour model/);
-    expect(modelProblem('inpaint', gray, { isGray: false })).toMatch(/grayscale model/);
+    expect(modelProblem('colorize', gray, null)?.label).toBe('needs a colour model');
+    expect(modelProblem('inpaint', gray, { isGray: false })?.detail).toMatch(/grayscale model/);
     expect(modelProblem('inpaint', gray, { isGray: true })).toBeNull();
-    expect(modelProblem('generate', { ...gray, error: 'bad manifest' }, null)).toBe('bad manifest');
+    expect(modelProblem('generate', { ...gray, error: 'bad manifest' }, null)).toEqual({
+      label: 'cannot be loaded',
+      detail: 'bad manifest',
+    });
     const weak = { ...gray, image: { ...gray.image, channels: 3 } };
     weak.notRecommendedFor = { colorize: 'PSNR 20.9 dB against the gray input 21.3' };
-    expect(modelProblem('colorize', weak, null)).toMatch(/^not recommended: PSNR 20\.9/);
+    expect(modelProblem('colorize', weak, null)).toEqual({
+      label: 'not recommended',
+      detail: 'measured: PSNR 20.9 dB against the gray input 21.3',
+    });
     expect(modelProblem('inpaint', weak, { isGray: false })).toBeNull();
   });
 });

@@ -7,19 +7,30 @@ import { useJobsStore } from '../stores/jobs';
 import { useNoticesStore } from '../stores/notices';
 import { useTasksStore, type End, type TaskName } from '../stores/tasks';
 
-/** Which models a task can use, and why not when it cannot (shown next to the picker). */
+/** Why a model cannot do a task: a few words for the picker's entry, and the whole reason. */
+export interface ModelProblem {
+  label: string;
+  detail: string;
+}
+
+function problem(label: string, detail = label): ModelProblem {
+  return { label, detail };
+}
+
+/** Which models a task can use, and why not when it cannot (shown with the picker). */
 export function modelProblem(
   task: TaskName,
   m: ModelInfo,
   doc: { isGray: boolean } | null,
-): string | null {
-  if (m.error) return m.error;
-  if (task === 'colorize' && m.image.channels !== 3) return 'colorizing needs a colour model';
+): ModelProblem | null {
+  if (m.error) return problem('cannot be loaded', m.error);
+  if (task === 'colorize' && m.image.channels !== 3) return problem('needs a colour model');
   if (task === 'inpaint' && doc && !doc.isGray && m.image.channels !== 3) {
-    return 'a grayscale model cannot fill a colour photo';
+    return problem('gray model', 'a grayscale model cannot fill a colour photo');
   }
   if ((task === 'inpaint' || task === 'colorize') && m.notRecommendedFor[task]) {
-    return `not recommended: ${m.notRecommendedFor[task]}`;
+    // The measured figures can run long; the entry says what, the detail says why.
+    return problem('not recommended', `measured: ${m.notRecommendedFor[task]}`);
   }
   return null;
 }
