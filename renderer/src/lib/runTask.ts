@@ -1,5 +1,5 @@
 import type { JobRequest, ModelInfo } from '../../../preload/api';
-import { fastChoice, specFor, type SamplerName } from './presets';
+import { fastChoice, specFor, type Preset, type SamplerName, type SamplingMode } from './presets';
 import { useDocumentStore } from '../stores/document';
 import { useEditorStore } from '../stores/editor';
 import { useEngineStore } from '../stores/engine';
@@ -51,6 +51,11 @@ export async function runTask(task: TaskName): Promise<boolean> {
   const jobs = useJobsStore();
   const notices = useNoticesStore();
   const sampler: SamplerName = engine.settings?.defaultSampler ?? 'dpm++3m';
+  /** The panel's preset as a sampler spec, with what the model's measurements chose for it. */
+  const specOf = (
+    p: { preset: Preset; steps: number; modelId: string | null },
+    mode: SamplingMode,
+  ) => specFor(p.preset, p.steps, sampler, mode, fastChoice(engine.model(p.modelId), task));
 
   let request: JobRequest;
   switch (task) {
@@ -67,13 +72,7 @@ export async function runTask(task: TaskName): Promise<boolean> {
         modelId: p.modelId,
         n: p.n,
         seed: tasks.takeSeed(p),
-        spec: specFor(
-          p.preset,
-          p.steps,
-          sampler,
-          'constrained',
-          fastChoice(engine.model(p.modelId), task),
-        ),
+        spec: specOf(p, 'constrained'),
         ...(p.margin !== null ? { margin: p.margin } : {}),
         ...(p.feather !== null ? { feather: p.feather } : {}),
       };
@@ -90,13 +89,7 @@ export async function runTask(task: TaskName): Promise<boolean> {
         modelId: p.modelId,
         n: p.n,
         seed: tasks.takeSeed(p),
-        spec: specFor(
-          p.preset,
-          p.steps,
-          sampler,
-          'constrained',
-          fastChoice(engine.model(p.modelId), task),
-        ),
+        spec: specOf(p, 'constrained'),
       };
       break;
     }
@@ -108,13 +101,7 @@ export async function runTask(task: TaskName): Promise<boolean> {
         modelId: p.modelId,
         n: p.n,
         seed: tasks.takeSeed(p),
-        spec: specFor(
-          p.preset,
-          p.steps,
-          sampler,
-          'free',
-          fastChoice(engine.model(p.modelId), task),
-        ),
+        spec: specOf(p, 'free'),
         ...(p.classLabel !== null ? { classLabel: p.classLabel, guidance: p.guidance } : {}),
       };
       break;
@@ -133,7 +120,7 @@ export async function runTask(task: TaskName): Promise<boolean> {
         modelId: p.modelId,
         ends,
         frames: p.frames,
-        spec: specFor(p.preset, p.steps, sampler, 'ode'),
+        spec: specOf(p, 'ode'),
       };
       break;
     }
