@@ -51,6 +51,9 @@ def test_a_tuned_corrector_count_is_named_beside_its_figures():
     row = mt.row(m)
     assert row[8] == "15.8 / 17.3 vs 11.9 / 14.0 (2 corrector steps)"
     assert row[9] == "21.0 vs 18.0"
+    m["notRecommendedFor"] = {"inpaint": "box fills ...", "colorize": "colorizations ..."}
+    assert mt.row(m)[8].endswith("(2 corrector steps, not offered)")
+    assert mt.row(m)[9] == "21.0 vs 18.0 (not offered)"
     del m["metrics"]["inpaint"]
     assert mt.row(m)[8] == mt.MISSING
 

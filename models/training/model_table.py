@@ -87,11 +87,14 @@ def _class_accuracy(metrics: dict) -> str:
     return f"{100 * best['accuracy']:.1f}% at {best['guidance']:g}"
 
 
-def _corrector(m: dict, task: str) -> str:
-    """The Fast preset's corrector steps for the task, where the model's tuning chose more than one:
-    the figures beside it were measured with them."""
+def _task_note(m: dict, task: str) -> str:
+    """The Fast preset's corrector steps for the task, where the model's tuning chose more than one
+    (the figures beside it were measured with them), and whether the editor leaves the model off
+    the task (its figures do not clearly beat the baseline's)."""
     steps = _get(m, "fastCorrector", task, "steps")
-    return f" ({steps} corrector steps)" if steps and steps > 1 else ""
+    notes = ([f"{steps} corrector steps"] if steps and steps > 1 else []) + \
+        (["not offered"] if _get(m, "notRecommendedFor", task) else [])
+    return f" ({', '.join(notes)})" if notes else ""
 
 
 def _inpaint(metrics: dict) -> str:
@@ -131,8 +134,8 @@ def row(m: dict) -> list[str]:
     metrics = m.get("metrics") or {}
     return [f"`{m['id']}`", _data(m), SDE_NAMES.get(m["sde"]["type"], m["sde"]["type"]), _image(m),
             _parameters(m), _num(_get(m, "training", "steps"), ","), _fd(metrics),
-            _class_accuracy(metrics), _with(_inpaint(metrics), _corrector(m, "inpaint")),
-            _with(_colorize(metrics), _corrector(m, "colorize")),
+            _class_accuracy(metrics), _with(_inpaint(metrics), _task_note(m, "inpaint")),
+            _with(_colorize(metrics), _task_note(m, "colorize")),
             _num(_get(metrics, "bits_per_dim", "bpd"), ".2f"), _samplers(metrics)]
 
 
