@@ -96,6 +96,15 @@ def test_the_cli_files_the_choice_and_the_figures(rgb_model, tmp_path):
     assert "fastCorrector" not in json.loads((rgb_model / "model.json").read_text())
 
 
+def test_the_reason_quotes_an_unbounded_t():
+    # Every image gained the same: the t is infinite (JSON files it as null, so the reason is
+    # written from the figures before that).
+    tuning = {"colorize": {"images": 4, "chosen": 2, "corrector_steps": {
+        "1": {"mean_image_psnr": 20.0}, "2": {"mean_image_psnr": 26.0, "vs": 1, "paired_t": float("inf")}}}}
+    assert tune_corrector.recommend(tuning)["colorize"] == {"steps": 2, "why": (
+        "4 tuning images: mean PSNR 26.00 dB with 2 corrector steps, 20.00 with 1 (paired t inf)")}
+
+
 def test_results_of_the_wrong_shape_are_refused(rgb_model, tmp_path, capsys):
     work = tmp_path / "tune"
     tune_corrector.main(["--model-dir", str(rgb_model), "--write", str(work), "--count", "5"])

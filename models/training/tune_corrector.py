@@ -162,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    tuning = json_safe(tuning)
+    # Before JSON's nulls replace an infinite t (every image gained the same), which the reason quotes.
     fast = recommend(tuning)
+    tuning = json_safe(tuning)
     print(json.dumps({"tuning": tuning, "fastCorrector": fast or None}, indent=2, allow_nan=False))
     if not args.dry_run:
         update_model_json(model_dir, lambda manifest: file_choice(manifest, tuning, fast))
