@@ -105,6 +105,20 @@ def test_the_reason_quotes_an_unbounded_t():
         "4 tuning images: mean PSNR 26.00 dB with 2 corrector steps, 20.00 with 1 (paired t inf)")}
 
 
+def test_an_unbounded_t_is_filed_as_null_beside_its_reason(rgb_model, tmp_path, monkeypatch):
+    work = tmp_path / "tune"
+    tune_corrector.main(["--model-dir", str(rgb_model), "--write", str(work), "--count", "4"])
+    truth = np.load(work / INPUT_IMAGES)
+    for task, kinds in (("inpaint", ["box", "stroke"]), ("colorize", [None])):
+        write_results(work, task, kinds, 1, 0.2, truth, 1)
+        write_results(work, task, kinds, 2, 0.1, truth, 2)
+    monkeypatch.setattr(tune_corrector, "paired_t", lambda gain: float("inf"))
+    assert tune_corrector.main(["--model-dir", str(rgb_model), "--score", str(work)]) == 0
+    manifest = json.loads((rgb_model / "model.json").read_text())
+    assert manifest["metrics"]["tuning"]["colorize"]["corrector_steps"]["2"]["paired_t"] is None
+    assert manifest["fastCorrector"]["colorize"]["why"].endswith("(paired t inf)")
+
+
 def test_results_of_the_wrong_shape_are_refused(rgb_model, tmp_path, capsys):
     work = tmp_path / "tune"
     tune_corrector.main(["--model-dir", str(rgb_model), "--write", str(work), "--count", "5"])
