@@ -14,7 +14,7 @@
  * Node or Electron imports. Change it only together with both hosts and the renderer.
  */
 import { z } from 'zod';
-import { SAMPLERS, samplerSpecSchema } from '../main/engine/samplers/spec.ts';
+import { CONSTRAINED_TASKS, SAMPLERS, samplerSpecSchema } from '../main/engine/samplers/spec.ts';
 import { API_METHOD_NAMES, type ApiMethodName } from './channels.ts';
 
 export { SAMPLERS, API_METHOD_NAMES };
@@ -87,12 +87,9 @@ export const modelInfoSchema = z.object({
     .object({ sampler: z.enum(SAMPLERS), steps: z.number().int().positive() })
     .nullable(),
   /** Corrector steps per PC step of the Fast preset per constrained task, where not the paper's 1. */
-  fastCorrectorSteps: z.partialRecord(
-    z.enum(['inpaint', 'colorize']),
-    z.number().int().min(1).max(10),
-  ),
+  fastCorrectorSteps: z.partialRecord(z.enum(CONSTRAINED_TASKS), z.number().int().min(1).max(10)),
   /** Tasks the model's measurements advise against, with the figures that decided. */
-  notRecommendedFor: z.partialRecord(z.enum(['inpaint', 'colorize']), z.string()),
+  notRecommendedFor: z.partialRecord(z.enum(CONSTRAINED_TASKS), z.string()),
   license: z.string(),
   /** Why the folder cannot be used (broken manifest); listed so the user can fix an import. */
   error: z.string().nullable(),

@@ -406,10 +406,12 @@ def _short_of(entry: dict, baseline_key: str, paired_key: str, what: str, baseli
     if entry["model_psnr"] <= entry[baseline_key]:
         return scores
     paired = entry.get(paired_key)
-    # JSON files an infinite t (every image gained the same) as null; the gain's sign is its sign.
-    t = paired and (paired["paired_t"] if paired["paired_t"] is not None
-                    else np.copysign(np.inf, paired["mean_gain_db"]))
-    if paired and t < CLEAR_PAIRED_T:
+    if not paired:
+        return None
+    t = paired["paired_t"]
+    if t is None:  # JSON's null for an infinite t (every image gained the same): the gain's sign
+        t = np.copysign(np.inf, paired["mean_gain_db"])
+    if t < CLEAR_PAIRED_T:
         return (f"{scores}, a per-image gain of {paired['mean_gain_db']:.2f} dB within the noise of "
                 f"{entry['model_images']} images (paired t {t:.1f})")
     return None

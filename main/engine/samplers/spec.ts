@@ -24,6 +24,12 @@ export type SamplerName = (typeof SAMPLERS)[number];
 export const SCHEDULES = ['logsnr', 'time-quadratic', 'karras'] as const;
 export type ScheduleName = (typeof SCHEDULES)[number];
 
+/**
+ * The tasks that sample under a constraint (the known pixels, or the gray image): a model's
+ * manifest recommends and tunes its sampling for each of them separately.
+ */
+export const CONSTRAINED_TASKS = ['inpaint', 'colorize'] as const;
+
 /** The paper's Langevin corrector snr (Song et al. 2021); inpainting defaults to its own. */
 export const PAPER_SNR = 0.16;
 

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
-import { SAMPLERS } from '../samplers/spec.ts';
+import { CONSTRAINED_TASKS, SAMPLERS } from '../samplers/spec.ts';
 import { sdeParamsSchema } from '../sde/params.ts';
 
 /** model.json: the contract between training, the engine and users' own models (DESIGN.md). */
@@ -70,7 +70,7 @@ export const manifestSchema = z.looseObject({
    */
   fastCorrector: z
     .partialRecord(
-      z.enum(['inpaint', 'colorize']),
+      z.enum(CONSTRAINED_TASKS),
       z.looseObject({
         steps: z
           .number({ error: 'expected an integer from 1 to 10' })
@@ -85,7 +85,7 @@ export const manifestSchema = z.looseObject({
    * Tasks this model's measurements advise against (its result scored below the simple baseline),
    * each with the figures that decided; the editor does not offer it for them.
    */
-  notRecommendedFor: z.partialRecord(z.enum(['inpaint', 'colorize']), text).optional(),
+  notRecommendedFor: z.partialRecord(z.enum(CONSTRAINED_TASKS), text).optional(),
   license: text.min(1, { error: 'expected a non-empty string' }),
   data: text.min(1, { error: 'expected a non-empty string' }),
   training: z.record(z.string(), z.unknown(), { error: 'expected an object' }).optional(),

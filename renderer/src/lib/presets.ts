@@ -6,8 +6,8 @@ import { SAMPLERS, type ModelInfo, type SamplerSpecInput } from '../../../preloa
  *   the sampler the model's measurements chose (`ModelInfo.fastSampler`).
  * - constrained (inpaint, colorize): Fast is the predictor-corrector sampler at 100 steps (200
  *   evaluations), with the corrector steps per step that the model's measurements chose for the
- *   task (`ModelInfo.fastCorrectorSteps`; the paper's one by default). The replacement constraint leaves ODE solvers biased (engine tasks/inpaint.ts),
- *   and measurably so on a real model: on a VP faces model (celeba32 at step 3,000), 20
+ *   task (`ModelInfo.fastCorrectorSteps`; the paper's one by default). The replacement constraint
+ *   leaves ODE solvers biased (engine tasks/inpaint.ts), and measurably so on a real model: on a VP faces model (celeba32 at step 3,000), 20
  *   box-masked test faces, PSNR of the mean of 4 fills, dpm++3m at 20 steps gave 15.3 dB, below
  *   harmonic fill's 15.6; pc gave 16.5 at 50 steps, 17.5 at 100 and 17.4 at 200 (`npm run bench
  *   -- conditional-mean`). The engine sets
