@@ -14,10 +14,15 @@
  * Node or Electron imports. Change it only together with both hosts and the renderer.
  */
 import { z } from 'zod';
-import { CONSTRAINED_TASKS, SAMPLERS, samplerSpecSchema } from '../main/engine/samplers/spec.ts';
+import {
+  CONSTRAINED_TASKS,
+  isConstrainedTask,
+  SAMPLERS,
+  samplerSpecSchema,
+} from '../main/engine/samplers/spec.ts';
 import { API_METHOD_NAMES, type ApiMethodName } from './channels.ts';
 
-export { SAMPLERS, API_METHOD_NAMES };
+export { SAMPLERS, API_METHOD_NAMES, isConstrainedTask };
 export type { ApiMethodName };
 export { IPC_EVENT_CHANNEL, ipcChannel, type CallOutcome } from './channels.ts';
 export type { SamplerSpecInput } from '../main/engine/samplers/spec.ts';

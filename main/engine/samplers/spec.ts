@@ -29,6 +29,11 @@ export type ScheduleName = (typeof SCHEDULES)[number];
  * manifest recommends and tunes its sampling for each of them separately.
  */
 export const CONSTRAINED_TASKS = ['inpaint', 'colorize'] as const;
+export type ConstrainedTask = (typeof CONSTRAINED_TASKS)[number];
+
+export function isConstrainedTask(task: string): task is ConstrainedTask {
+  return (CONSTRAINED_TASKS as readonly string[]).includes(task);
+}
 
 /** The paper's Langevin corrector snr (Song et al. 2021); inpainting defaults to its own. */
 export const PAPER_SNR = 0.16;

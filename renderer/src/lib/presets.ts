@@ -1,4 +1,9 @@
-import { SAMPLERS, type ModelInfo, type SamplerSpecInput } from '../../../preload/api';
+import {
+  isConstrainedTask,
+  SAMPLERS,
+  type ModelInfo,
+  type SamplerSpecInput,
+} from '../../../preload/api';
 
 /**
  * Sampling presets the panels offer, by how the task samples (`SamplingMode`):
@@ -7,16 +12,17 @@ import { SAMPLERS, type ModelInfo, type SamplerSpecInput } from '../../../preloa
  * - constrained (inpaint, colorize): Fast is the predictor-corrector sampler at 100 steps (200
  *   evaluations), with the corrector steps per step that the model's measurements chose for the
  *   task (`ModelInfo.fastCorrectorSteps`; the paper's one by default). The replacement constraint
- *   leaves ODE solvers biased (engine tasks/inpaint.ts), and measurably so on a real model: on a VP faces model (celeba32 at step 3,000), 20
- *   box-masked test faces, PSNR of the mean of 4 fills, dpm++3m at 20 steps gave 15.3 dB, below
- *   harmonic fill's 15.6; pc gave 16.5 at 50 steps, 17.5 at 100 and 17.4 at 200 (`npm run bench
- *   -- conditional-mean`). The engine sets
+ *   leaves ODE solvers biased (engine tasks/inpaint.ts), and measurably so on a real model: on a
+ *   VP faces model (celeba32 at step 3,000), 20 box-masked test faces, PSNR of the mean of 4
+ *   fills, dpm++3m at 20 steps gave 15.3 dB, below harmonic fill's 15.6; pc gave 16.5 at 50
+ *   steps, 17.5 at 100 and 17.4 at 200 (`npm run bench -- conditional-mean`). The engine sets
  *   inpainting's corrector strength for the steps (tasks/inpaint.ts inpaintSnr), so presets name
  *   no snr.
  * - ode (interpolate, which decodes latent codes): Fast is DPM-Solver++ (3M) whatever the model
  *   prefers, as the walk needs a deterministic map; Quality is adaptive RK45.
  * Quality is otherwise the paper's PC sampler (reverse diffusion + Langevin, at the engine's snr:
- * the paper's 0.16 at these steps) at the SDE's full 1000 steps; Custom is the sampler chosen in Settings with the steps typed in the panel.
+ * the paper's 0.16 at these steps) at the SDE's full 1000 steps; Custom is the sampler chosen in
+ * Settings with the steps typed in the panel.
  */
 export type Preset = 'fast' | 'quality' | 'custom';
 export type SamplerName = NonNullable<SamplerSpecInput['sampler']>;
@@ -34,8 +40,7 @@ export interface FastChoice {
 /** The Fast-preset choices of `model` that concern `task`. */
 export function fastChoice(model: ModelInfo | null | undefined, task: string): FastChoice {
   if (!model) return {};
-  const steps =
-    task === 'inpaint' || task === 'colorize' ? model.fastCorrectorSteps[task] : undefined;
+  const steps = isConstrainedTask(task) ? model.fastCorrectorSteps[task] : undefined;
   return { sampler: model.fastSampler, ...(steps ? { correctorSteps: steps } : {}) };
 }
 

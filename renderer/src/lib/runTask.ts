@@ -1,4 +1,4 @@
-import type { JobRequest, ModelInfo } from '../../../preload/api';
+import { isConstrainedTask, type JobRequest, type ModelInfo } from '../../../preload/api';
 import { fastChoice, specFor, type Preset, type SamplerName, type SamplingMode } from './presets';
 import { useDocumentStore } from '../stores/document';
 import { useEditorStore } from '../stores/editor';
@@ -28,7 +28,7 @@ export function modelProblem(
   if (task === 'inpaint' && doc && !doc.isGray && m.image.channels !== 3) {
     return problem('gray model', 'a grayscale model cannot fill a colour photo');
   }
-  if ((task === 'inpaint' || task === 'colorize') && m.notRecommendedFor[task]) {
+  if (isConstrainedTask(task) && m.notRecommendedFor[task]) {
     // The measured figures can run long; the entry says what, the detail says why.
     return problem('not recommended', `measured: ${m.notRecommendedFor[task]}`);
   }
