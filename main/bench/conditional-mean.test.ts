@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError, type RawFlags } from '../cli/args.ts';
 import { readNpy, writeNpy } from '../engine/io/npy.ts';
 import { APP_ROOT } from '../engine/models-dir.ts';
-import { conditionalMeanBench } from './conditional-mean.ts';
+import { conditionalMeanBench, pixelMoments } from './conditional-mean.ts';
 
 /** The exact score of an 8x8 RGB Gaussian: a 3-channel model that samples in milliseconds. */
 const MODEL = join(APP_ROOT, 'main', 'engine', '__fixtures__', 'gaussian-rgb8');
@@ -99,7 +99,57 @@ describe('conditional-mean bench', () => {
     expect(report['nfe']).toBe(75);
   });
 
+  it('--variance: the variance of the mean, the conditional variance / n, zero where known', async () => {
+    const n = 16;
+    const report = await run({
+      images: at('images.npy'),
+      masks: at('masks.npy'),
+      count: '2',
+      n: String(n),
+      out: at('mean.npy'),
+      variance: at('variance.npy'),
+    });
+    const variance = await readNpy(at('variance.npy'));
+    expect(variance.shape).toEqual([2, 3, 8, 8]);
+    expect(report['variance']).toBe(at('variance.npy'));
+    let filled = 0;
+    let count = 0;
+    for (let i = 0; i < 2 * SIZE; i++) {
+      if (i % PIXELS < 32) {
+        filled += variance.data[i]!;
+        count++;
+      } else {
+        expect(variance.data[i]).toBeLessThan(1e-10);
+      }
+    }
+    // Given the known pixels, each filled pixel of the N(mean, 0.1^2 I) fixture is N(its mean,
+    // 0.01): the mean over 192 pixels of 15-dof variance estimates is within a few percent of it.
+    expect((filled / count) * n).toBeGreaterThan(0.01 * 0.85);
+    expect((filled / count) * n).toBeLessThan(0.01 * 1.15);
+  });
+
+  it('pixelMoments: the mean and the unbiased variance of the mean, pixel by pixel', () => {
+    // Three samples of two pixels, written at offset 2 of four-pixel outputs.
+    const samples = Float32Array.from([1, 10, 2, 10, 6, 10]);
+    const mean = new Float32Array(4);
+    const variance = new Float32Array(4);
+    pixelMoments(samples, 3, 2, 2, mean, variance);
+    expect(Array.from(mean)).toEqual([0, 0, 3, 10]);
+    // Pixel 0: deviations -2, -1, 3; 14 / (3 - 1) / 3.
+    expect(variance[2]).toBeCloseTo(14 / 6, 6);
+    expect(variance[3]).toBe(0);
+  });
+
   it('refuses input that does not fit the task', async () => {
+    await expect(
+      run({
+        images: at('images.npy'),
+        masks: at('masks.npy'),
+        n: '1',
+        variance: at('v.npy'),
+        out: at('o.npy'),
+      }),
+    ).rejects.toThrow(/--variance needs --n 2 or more/);
     const out = at('bad.npy');
     await expect(run({ images: at('images.npy'), out })).rejects.toThrow(/needs --masks/);
     await expect(run({ task: 'colorize', images: at('images.npy'), out })).rejects.toThrow(

@@ -29,6 +29,12 @@ export const conditionalMeanFlags = {
   seed: { value: 'S', help: 'seed of image i is S + i (default 0)' },
   threads: { value: 'T', help: 'CPU threads (default 0 = all)' },
   out: { value: 'FILE', help: 'float32 [K,C,H,W]: the mean of the n samples of each image' },
+  variance: {
+    value: 'FILE',
+    help:
+      "float32 [K,C,H,W]: the estimated variance of each pixel of --out, the n samples' unbiased " +
+      'variance / n (n >= 2); `training.evaluate --variance` subtracts it to score the posterior mean',
+  },
 } as const;
 
 const schema = z.object({
@@ -42,6 +48,7 @@ const schema = z.object({
   seed: flag.integer(0, Number.MAX_SAFE_INTEGER).default(0),
   threads: flag.integer(0, 256).default(0),
   out: flag.text(),
+  variance: flag.text().optional(),
 });
 
 type Flags = z.output<typeof schema>;
@@ -101,6 +108,32 @@ async function conditional(
 }
 
 /**
+ * Adds the per-pixel mean of n samples (`samples` [n, size]) into `mean` at `at`, and, when asked,
+ * the unbiased estimate of that mean's variance, the samples' variance (ddof 1) / n: subtracting it
+ * from the mean's squared error estimates the error of the posterior mean itself, which a perfect
+ * sampler's mean of n misses by exactly that variance.
+ */
+export function pixelMoments(
+  samples: Float32Array,
+  n: number,
+  size: number,
+  at: number,
+  mean: Float32Array,
+  variance?: Float32Array,
+): void {
+  for (let j = 0; j < size; j++) {
+    let sum = 0;
+    for (let k = 0; k < n; k++) sum += samples[k * size + j]!;
+    const m = sum / n;
+    mean[at + j] = m;
+    if (!variance) continue;
+    let squares = 0;
+    for (let k = 0; k < n; k++) squares += (samples[k * size + j]! - m) ** 2;
+    variance[at + j] = squares / (n - 1) / n;
+  }
+}
+
+/**
  * The mean of n conditional samples (inpaintings or colorizations) of each held-out image, at the
  * model's resolution: the estimate of E[x | known part] whose PSNR `training.evaluate --inpainted`
  * or `--colorized` compares with the harmonic-fill or gray baseline. Prints the network evaluations
@@ -111,22 +144,28 @@ export async function conditionalMeanBench(
   log: (line: string) => void,
 ): Promise<void> {
   const f = validateFlags(schema, raw);
+  if (f.variance !== undefined && f.n < 2) {
+    throw new UsageError('--variance needs --n 2 or more: one sample has no variance');
+  }
   const model = await loadModel(await resolveModelDir(f.model), { threads: f.threads });
   try {
     const { count, run } = await conditional(f, model);
     const spec = samplerSpec(f, 'pc');
     const size = model.shape[0] * model.shape[1] * model.shape[2];
-    const out = new Float32Array(count * size);
+    const mean = new Float32Array(count * size);
+    const variance =
+      f.variance === undefined
+        ? undefined
+        : { path: f.variance, data: new Float32Array(count * size) };
     const start = performance.now();
     let nfe = 0;
     for (let i = 0; i < count; i++) {
       const r = await run(i, { spec, n: f.n, seed: f.seed + i });
       nfe += r.nfe;
-      for (let k = 0; k < f.n; k++) {
-        for (let j = 0; j < size; j++) out[i * size + j]! += r.x.data[k * size + j]! / f.n;
-      }
+      pixelMoments(r.x.data, f.n, size, i * size, mean, variance?.data);
     }
-    await writeNpy(f.out, out, [count, ...model.shape]);
+    await writeNpy(f.out, mean, [count, ...model.shape]);
+    if (variance) await writeNpy(variance.path, variance.data, [count, ...model.shape]);
     log(
       JSON.stringify({
         task: f.task,
@@ -146,6 +185,7 @@ export async function conditionalMeanBench(
         nfe: nfe / count,
         seconds: (performance.now() - start) / 1000,
         out: f.out,
+        ...(f.variance === undefined ? {} : { variance: f.variance }),
       }),
     );
   } finally {

@@ -227,7 +227,9 @@ def test_inpainted_file_is_scored_on_the_written_task(model_dir, tmp_path):
     # A gray model has no colorization task.
     assert not (tmp_path / "task" / "colorize_gray.npy").exists()
     np.save(tmp_path / "perfect.npy", images)
-    assert evaluate.main(["--model-dir", str(model_dir), "--inpainted", str(tmp_path / "perfect.npy")]) == 0
+    np.save(tmp_path / "zero.npy", np.zeros_like(images))
+    assert evaluate.main(["--model-dir", str(model_dir), "--inpainted", str(tmp_path / "perfect.npy"),
+                          "--variance", str(tmp_path / "zero.npy")]) == 0
     # A perfect fill has infinite PSNR, which JSON cannot hold: it is written as null.
     text = (model_dir / "model.json").read_text()
     assert "Infinity" not in text
@@ -240,9 +242,11 @@ def test_a_partial_fill_is_compared_with_the_baseline_on_the_same_images(model_d
     masks = np.load(tmp_path / "task" / "masks_stroke.npy")[:3]
     flat = np.where(masks > 0, 0.0, images).astype(np.float32)
     np.save(tmp_path / "flat.npy", flat)
+    # The samples spread by 0.1 about their mean of 0 at every filled pixel.
+    np.save(tmp_path / "variance.npy", np.where(masks > 0, 0.01, 0.0) * np.ones_like(flat))
     (tmp_path / "bench.json").write_text('{"task": "inpaint", "nfe": 400, "seconds": 9, "snr": 0.36}\n')
     assert evaluate.main(["--model-dir", str(model_dir), "--inpainted", str(tmp_path / "flat.npy"),
-                          "--mask-kind", "stroke", "--sampler-note", "test",
+                          "--mask-kind", "stroke", "--sampler-note", "test", "--variance", str(tmp_path / "variance.npy"),
                           "--sample-report", str(tmp_path / "bench.json")]) == 0
     result = metrics_of(model_dir)["inpaint"]["stroke"]
     assert result["model_images"] == 3 and result["model_sampler"] == "test"
@@ -253,26 +257,63 @@ def test_a_partial_fill_is_compared_with_the_baseline_on_the_same_images(model_d
     # The per-image comparison with the same harmonic fills (its logic: test_the_paired_gain_...).
     assert set(result["vs_harmonic"]) == {"mean_gain_db", "paired_t"}
     assert np.isfinite(result["vs_harmonic"]["mean_gain_db"])
+    # The posterior mean's error is the mean's less its variance (posterior_mean_psnr's test).
+    post = result["posterior_mean"]
+    assert post["psnr"] == pytest.approx(10 * np.log10(4 / (np.mean(truth.astype(np.float64) ** 2) - 0.01)), rel=1e-6)
+    assert post["vs_harmonic"]["mean_gain_db"] > result["vs_harmonic"]["mean_gain_db"]
 
 
 def test_the_paired_gain_separates_a_consistent_edge_from_noise():
     rng = np.random.default_rng(0)
     truth = rng.uniform(-1, 1, (30, 1, 8, 8))
-    baseline = truth + 0.2 * rng.standard_normal(truth.shape)
-    better = truth + 0.15 * rng.standard_normal(truth.shape)
-    edge = evaluate.paired_gain(better, baseline, truth, None)
+    baseline = evaluate.per_image_psnr(truth + 0.2 * rng.standard_normal(truth.shape), truth, None)
+    better = evaluate.per_image_psnr(truth + 0.15 * rng.standard_normal(truth.shape), truth, None)
+    edge = evaluate.paired_gain(better, baseline)
     assert edge["mean_gain_db"] == pytest.approx(20 * np.log10(0.2 / 0.15), abs=0.3) and edge["paired_t"] > 5
-    same = evaluate.paired_gain(truth + 0.2 * rng.standard_normal(truth.shape), baseline, truth, None)
+    same = evaluate.paired_gain(evaluate.per_image_psnr(truth + 0.2 * rng.standard_normal(truth.shape), truth, None),
+                                baseline)
     assert abs(same["paired_t"]) < 3
-    masks = np.zeros((30, 8, 8), dtype=bool)
+    assert evaluate.paired_gain(baseline, baseline) == {"mean_gain_db": 0.0, "paired_t": 0.0}
+
+
+def test_per_image_psnr_scores_the_filled_pixels_and_floors_exact_ones():
+    rng = np.random.default_rng(0)
+    truth = rng.uniform(-1, 1, (3, 2, 8, 8))
+    masks = np.zeros((3, 8, 8), dtype=bool)
     masks[:, :4] = True
-    outside = np.where(masks[:, None], baseline, truth + 5.0)  # worse only where nothing is scored
-    assert evaluate.paired_gain(outside, baseline, truth, masks)["mean_gain_db"] == 0
-    # Two exact fills (a flat background) are level, not inf - inf.
-    exact = evaluate.paired_gain(truth, truth, truth, masks)
-    assert exact == {"mean_gain_db": 0.0, "paired_t": 0.0}
-    assert evaluate.per_image_psnr(truth[:1], truth[:1], None)[0] == pytest.approx(
-        10 * np.log10(4 / evaluate.QUANTIZATION_MSE))
+    off = truth + np.where(masks[:, None], 0.1, 5.0)  # worse only where nothing is scored
+    assert np.allclose(evaluate.per_image_psnr(off, truth, masks), 10 * np.log10(4 / 0.01))
+    # Exact fills (a flat background) are floored, so two of them are level, not inf - inf.
+    assert np.allclose(evaluate.per_image_psnr(truth, truth, masks), 10 * np.log10(4 / evaluate.QUANTIZATION_MSE))
+
+
+def test_the_posterior_mean_estimate_removes_the_sample_count_from_the_error():
+    rng = np.random.default_rng(1)
+    truth = rng.uniform(-1, 1, (40, 3, 16, 16))
+    mu = truth + 0.1 * rng.standard_normal(truth.shape)  # the posterior mean, 20 dB off the truth
+    n, spread = 8, 0.3
+    samples = mu + spread * rng.standard_normal((n, *truth.shape))
+    mean, variance = samples.mean(0), samples.var(0, ddof=1) / n
+    masks = rng.random((40, 16, 16)) < 0.5
+    pooled, per_image = evaluate.posterior_mean_psnr(mean, variance, truth, masks)
+    target = 10 * np.log10(4 / 0.01)
+    # The mean of 8 pays 0.3^2 / 8 of extra error, ~0.5 dB; the estimate recovers the posterior mean's.
+    assert evaluate.masked_psnr(mean, truth, masks) < target - 0.4
+    assert pooled == pytest.approx(target, abs=0.05)
+    assert np.mean(per_image) == pytest.approx(target, abs=0.1)
+    # An image whose estimate falls below zero (few samples, a lucky mean) is floored, not NaN.
+    _, lucky = evaluate.posterior_mean_psnr(truth[:1], np.full(truth[:1].shape, 0.01), truth[:1], None)
+    assert lucky[0] == pytest.approx(10 * np.log10(4 / evaluate.QUANTIZATION_MSE))
+
+
+def test_a_variance_file_must_fit_its_result(tmp_path):
+    result = np.zeros((2, 1, 8, 8), dtype=np.float32)
+    np.save(tmp_path / "wrong.npy", np.zeros((3, 1, 8, 8), dtype=np.float32))
+    np.save(tmp_path / "negative.npy", np.full((2, 1, 8, 8), -1e-3, dtype=np.float32))
+    with pytest.raises(ValueError, match="shape"):
+        evaluate.load_variance(tmp_path / "wrong.npy", result)
+    with pytest.raises(ValueError, match="below zero"):
+        evaluate.load_variance(tmp_path / "negative.npy", result)
 
 
 def test_colorized_file_is_scored_beside_gray_on_the_same_images(rgb_model, tmp_path):
@@ -285,8 +326,9 @@ def test_colorized_file_is_scored_beside_gray_on_the_same_images(rgb_model, tmp_
     # A colorization half-way between the gray input and the truth: error halves, +6.02 dB.
     gray3 = np.repeat(gray[:4], 3, axis=1)
     np.save(tmp_path / "half.npy", ((gray3 + truth[:4]) / 2).astype(np.float32))
+    np.save(tmp_path / "zero.npy", np.zeros_like(gray3))
     assert evaluate.main(["--model-dir", str(folder), "--colorized", str(tmp_path / "half.npy"),
-                          "--sampler-note", "pc, mean of 2"]) == 0
+                          "--variance", str(tmp_path / "zero.npy"), "--sampler-note", "pc, mean of 2"]) == 0
     entry = metrics_of(folder)["colorize"]
     assert entry["model_images"] == 4 and entry["model_sampler"] == "pc, mean of 2"
     assert entry["gray_psnr_same_images"] == pytest.approx(evaluate.psnr(gray3, truth[:4]))
@@ -295,11 +337,14 @@ def test_colorized_file_is_scored_beside_gray_on_the_same_images(rgb_model, tmp_
     assert entry["vs_gray"]["mean_gain_db"] == pytest.approx(20 * np.log10(2), abs=1e-3)
     assert entry["vs_gray"]["paired_t"] > 1e3 or entry["vs_gray"]["paired_t"] is None
     assert entry["images"] == len(truth)  # the baseline over the whole task is kept beside it
+    # Samples that all agree: the posterior mean is their mean.
+    assert entry["posterior_mean"]["psnr"] == pytest.approx(entry["model_psnr"])
 
 
 def test_colorized_needs_an_rgb_model(model_dir, tmp_path, capsys):
     np.save(tmp_path / "c.npy", np.zeros((2, 3, 8, 8), dtype=np.float32))
-    assert evaluate.main(["--model-dir", str(model_dir), "--colorized", str(tmp_path / "c.npy")]) == 2
+    assert evaluate.main(["--model-dir", str(model_dir), "--colorized", str(tmp_path / "c.npy"),
+                          "--variance", str(tmp_path / "c.npy")]) == 2
     assert "not RGB" in capsys.readouterr().err
 
 
@@ -340,7 +385,13 @@ def test_bad_input_exits_with_2(model_dir, tmp_path, capsys):
                           "--sample-report", str(tmp_path / "r.json")]) == 2
     assert "no nfe" in capsys.readouterr().err
     np.save(tmp_path / "big.npy", np.zeros((2, 1, 9, 9), dtype=np.float32))
-    assert evaluate.main(["--model-dir", str(model_dir), "--inpainted", str(tmp_path / "big.npy")]) == 2
+    assert evaluate.main(["--model-dir", str(model_dir), "--inpainted", str(tmp_path / "big.npy"),
+                          "--variance", str(tmp_path / "big.npy")]) == 2
+    np.save(tmp_path / "fill.npy", np.zeros((2, 1, 8, 8), dtype=np.float32))
+    assert evaluate.main(["--model-dir", str(model_dir), "--write-tasks", str(tmp_path / "task")]) == 0
+    assert evaluate.main(["--model-dir", str(model_dir), "--inpainted", str(tmp_path / "fill.npy"),
+                          "--variance", str(tmp_path / "big.npy")]) == 2
+    assert "expected the result's shape" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("flags", [
@@ -350,7 +401,9 @@ def test_bad_input_exits_with_2(model_dir, tmp_path, capsys):
     ["--samples", "s.npy", "--sampler-name", "pc"],         # without the report of its settings
     ["--class-samples", "a.npy", "--guidance", "1", "--sampler-name", "pc", "--sample-report", "r.json",
      "--ode-reference", "o.npy"],                           # the ODE has no class-conditional samples
-    ["--sampler-note", "x", "--inpainted", "a.npy", "--colorized", "b.npy"],  # note of which?
+    ["--sampler-note", "x", "--inpainted", "a.npy", "--colorized", "b.npy", "--variance", "v.npy"],  # of which?
+    ["--inpainted", "a.npy"],                               # without its variance
+    ["--variance", "v.npy", "--baselines"],                 # a variance of no result
     ["--decoded", "d.npy"],                                 # without the reports
     ["--samples", "s.npy", "--ode-reference", "o.npy"],     # a reference for no sampler
 ])
@@ -388,6 +441,20 @@ def test_pc_becomes_the_fast_sampler_when_clearly_more_often_of_the_class():
     assert evaluate.recommend_fast_sampler(table(0.52, 0.59)) is None                 # within noise
     assert evaluate.recommend_fast_sampler(table(0.47, 0.59, pc_fd=4.5)) is None      # worse samples
     assert evaluate.recommend_fast_sampler(table(0.47, 0.59, pc_guidance=4)) is None  # not comparable
+
+
+def test_the_posterior_mean_decides_where_it_was_measured():
+    # The mean of 8 is level with harmonic fill; the posterior mean it estimates is clearly ahead.
+    entry = {"model_psnr": 18.35, "harmonic_psnr_same_images": 18.25, "model_images": 50,
+             "vs_harmonic": {"mean_gain_db": 0.19, "paired_t": 0.7},
+             "posterior_mean": {"psnr": 19.1, "vs_harmonic": {"mean_gain_db": 0.9, "paired_t": 2.6}}}
+    assert evaluate.weak_tasks({"inpaint": {"stroke": entry}}) == {}
+    # ... and it is the posterior mean's shortfall that the reason quotes.
+    behind = {**entry, "model_psnr": 18.5,
+              "posterior_mean": {"psnr": 19.0, "vs_harmonic": {"mean_gain_db": 0.4, "paired_t": 1.1}}}
+    assert evaluate.weak_tasks({"inpaint": {"stroke": behind}})["inpaint"] == (
+        "the posterior mean of the stroke fills scores 19.0 dB, harmonic fill 18.2 dB, a per-image gain of "
+        "0.40 dB within the noise of 50 images (paired t 1.1)")
 
 
 def test_a_task_that_does_not_beat_its_baseline_is_not_recommended(model_dir):

@@ -27,10 +27,12 @@ FULL = dict(
         "guidance_5": {"accuracy": 0.88, "guidance": 5.0},
     },
     inpaint={
-        "box": {"model_psnr": 15.76, "harmonic_psnr": 12.6, "harmonic_psnr_same_images": 11.89},
-        "stroke": {"model_psnr": 17.32, "harmonic_psnr_same_images": 13.98},
+        "box": {"model_psnr": 15.76, "harmonic_psnr": 12.6, "harmonic_psnr_same_images": 11.89,
+                "posterior_mean": {"psnr": 16.52}},
+        "stroke": {"model_psnr": 17.32, "harmonic_psnr_same_images": 13.98, "posterior_mean": {"psnr": 18.04}},
     },
-    colorize={"model_psnr": 21.04, "gray_psnr": 18.0, "gray_psnr_same_images": 17.96},
+    colorize={"model_psnr": 21.04, "gray_psnr": 18.0, "gray_psnr_same_images": 17.96,
+              "posterior_mean": {"psnr": 21.66}},
     bits_per_dim={"bpd": 3.3064},
     samplers={"pc": {"nfe": 2000}, "dpm++3m": {"nfe": 21, "mean_abs_diff_vs_ode": 0.00762},
               "ode": {"nfe": 393}},
@@ -40,7 +42,8 @@ FULL = dict(
 def test_row_with_every_figure():
     assert mt.row(manifest(**FULL)) == [
         "`rgb32-vp`", "CIFAR-10, 3 classes", "sub-VP", "32x32 RGB", "1.1M + 0.24M classifier",
-        "120,000", "3.14 (0.23)", "89.1% at 3", "15.8 / 17.3 vs 11.9 / 14.0", "21.0 vs 18.0",
+        "120,000", "3.14 (0.23)", "89.1% at 3", "16.5 / 18.0 (15.8 / 17.3) vs 11.9 / 14.0",
+        "21.7 (21.0) vs 18.0",
         "3.31", "21, 0.008 (393)",
     ]
 
@@ -49,11 +52,11 @@ def test_a_tuned_corrector_count_is_named_beside_its_figures():
     m = manifest(**FULL)
     m["fastCorrector"] = {"inpaint": {"steps": 2, "why": "tuning"}}
     row = mt.row(m)
-    assert row[8] == "15.8 / 17.3 vs 11.9 / 14.0 (2 corrector steps)"
-    assert row[9] == "21.0 vs 18.0"
+    assert row[8] == "16.5 / 18.0 (15.8 / 17.3) vs 11.9 / 14.0 (2 corrector steps)"
+    assert row[9] == "21.7 (21.0) vs 18.0"
     m["notRecommendedFor"] = {"inpaint": "box fills ...", "colorize": "colorizations ..."}
     assert mt.row(m)[8].endswith("(2 corrector steps, not offered)")
-    assert mt.row(m)[9] == "21.0 vs 18.0 (not offered)"
+    assert mt.row(m)[9] == "21.7 (21.0) vs 18.0 (not offered)"
     del m["metrics"]["inpaint"]
     assert mt.row(m)[8] == mt.MISSING
 

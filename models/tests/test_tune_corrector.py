@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from training import evaluate, tune_corrector
-from training.tune_corrector import INPUT_GRAY, INPUT_IMAGES, choose, input_masks, result_name
+from training.tune_corrector import INPUT_GRAY, INPUT_IMAGES, choose, input_masks, result_name, variance_name
 
 TASK_IMAGES = 60  # the fake test split below has 100
 
@@ -56,11 +56,12 @@ def test_a_larger_count_is_chosen_only_on_a_clear_paired_gain():
     assert choose({1: base, 2: base + 1.0, 3: base + 0.6})[0] == 2
 
 
-def write_results(work, task, kinds, k, noise, truth, seed):
+def write_results(work, task, kinds, k, noise, truth, seed, variance=0.0):
     rng = np.random.default_rng(seed)
     for kind in kinds:
         result = truth + np.float32(noise) * rng.standard_normal(truth.shape).astype(np.float32)
         np.save(work / result_name(task, kind, k), result)
+        np.save(work / variance_name(task, kind, k), np.full(truth.shape, variance, dtype=np.float32))
 
 
 def test_the_cli_files_the_choice_and_the_figures(rgb_model, tmp_path):
@@ -96,13 +97,33 @@ def test_the_cli_files_the_choice_and_the_figures(rgb_model, tmp_path):
     assert "fastCorrector" not in json.loads((rgb_model / "model.json").read_text())
 
 
+def test_counts_are_weighed_by_their_posterior_mean_not_their_spread(rgb_model, tmp_path):
+    work = tmp_path / "tune"
+    tune_corrector.main(["--model-dir", str(rgb_model), "--write", str(work), "--count", "20"])
+    truth = np.load(work / INPUT_IMAGES)
+    # One step: a wide posterior (the mean's error is mostly its variance, 0.09 - 0.08). Two steps:
+    # a mean of samples closer to the truth, but only as narrower samples (0.04 - 0).
+    for task, kinds in (("inpaint", ["box", "stroke"]), ("colorize", [None])):
+        write_results(work, task, kinds, 1, 0.3, truth, 1, variance=0.08)
+        write_results(work, task, kinds, 2, 0.2, truth, 2)
+    assert tune_corrector.main(["--model-dir", str(rgb_model), "--score", str(work)]) == 0
+    manifest = json.loads((rgb_model / "model.json").read_text())
+    assert "fastCorrector" not in manifest
+    tuning = manifest["metrics"]["tuning"]
+    assert tuning["inpaint"]["chosen"] == 1 and tuning["inpaint"]["scored"] == "posterior mean"
+    assert tuning["inpaint"]["corrector_steps"]["2"]["mean_gain"] < -3
+    # Without its variance file a result cannot be scored.
+    (work / variance_name("colorize", None, 2)).unlink()
+    assert tune_corrector.main(["--model-dir", str(rgb_model), "--score", str(work), "--dry-run"]) == 2
+
+
 def test_the_reason_quotes_an_unbounded_t():
     # Every image gained the same: the t is infinite (JSON files it as null, so the reason is
     # written from the figures before that).
     tuning = {"colorize": {"images": 4, "chosen": 2, "corrector_steps": {
         "1": {"mean_image_psnr": 20.0}, "2": {"mean_image_psnr": 26.0, "vs": 1, "paired_t": float("inf")}}}}
     assert tune_corrector.recommend(tuning)["colorize"] == {"steps": 2, "why": (
-        "4 tuning images: mean PSNR 26.00 dB with 2 corrector steps, 20.00 with 1 (paired t inf)")}
+        "4 tuning images: posterior mean 26.00 dB with 2 corrector steps, 20.00 with 1 (paired t inf)")}
 
 
 def test_an_unbounded_t_is_filed_as_null_beside_its_reason(rgb_model, tmp_path, monkeypatch):
@@ -130,5 +151,6 @@ def test_results_of_the_wrong_shape_are_refused(rgb_model, tmp_path, capsys):
     assert tune_corrector.main(["--model-dir", str(rgb_model), "--score", str(work), "--dry-run"]) == 2
     assert "tune-inpaint-stroke-k2.npy: expected at most 5 images" in capsys.readouterr().err
     np.save(work / result_name("inpaint", "stroke", 2), truth[:3])
+    np.save(work / variance_name("inpaint", "stroke", 2), np.zeros_like(truth[:3]))
     assert tune_corrector.main(["--model-dir", str(rgb_model), "--score", str(work), "--dry-run"]) == 2
     assert "different numbers of images" in capsys.readouterr().err

@@ -24,9 +24,11 @@ Where a sample file's figures are filed:
 Tasks on held-out images, scored against simple baselines on the same images:
 - `inpaint.<kind>`: PSNR over the filled pixels of the harmonic fill (`--baselines`) and of the
   model's mean of samples (`--inpainted`, box or stroke masks), with the model's mean per-image
-  gain over harmonic fill and its paired t (`vs_harmonic`);
+  gain over harmonic fill and its paired t (`vs_harmonic`); `posterior_mean` has the same figures
+  for the posterior mean that the mean of samples estimates, from the bench's `--variance` of it
+  (posterior_mean_psnr), and they decide whether the model is offered for the task (weak_tasks);
 - `colorize` (RGB models): PSNR of the gray input replicated to 3 channels (`--baselines`) and of
-  the model's mean of colorizations (`--colorized`), with `vs_gray` as `vs_harmonic`;
+  the model's mean of colorizations (`--colorized`), with `vs_gray` and `posterior_mean` as above;
 - `bits_per_dim` (`--likelihood-report`) and `encode_decode` (`--decoded`) of the first test
   images, from the CLI's `likelihood`, `encode` and `decode` reports.
 """
@@ -166,8 +168,11 @@ def inpaint_task(data: Data, kind: str, count: int = TASK_IMAGES) -> tuple[np.nd
     return images, make_masks(kind, len(images), images.shape[2], images.shape[3], MASK_SEEDS[kind])
 
 
-def masked_psnr(result: np.ndarray, truth: np.ndarray, masks: np.ndarray) -> float:
-    """PSNR over the filled pixels only: known pixels would only dilute the error."""
+def masked_psnr(result: np.ndarray, truth: np.ndarray, masks: np.ndarray | None) -> float:
+    """PSNR over the filled pixels only (all pixels without masks): known pixels would only dilute
+    the error."""
+    if masks is None:
+        return psnr(result, truth)
     m = np.broadcast_to(masks[:, None], truth.shape)
     return psnr(result[m], truth[m])
 
@@ -177,16 +182,39 @@ def masked_psnr(result: np.ndarray, truth: np.ndarray, masks: np.ndarray) -> flo
 QUANTIZATION_MSE = (2 / 255) ** 2 / 12
 
 
+def per_image_mean(values: np.ndarray, masks: np.ndarray | None) -> np.ndarray:
+    """The mean of each image of `values` [N,C,H,W], over its filled pixels where there are masks."""
+    out = []
+    for i, v in enumerate(np.asarray(values, np.float64)):
+        out.append(float(np.mean(v[np.broadcast_to(masks[i], v.shape)] if masks is not None else v)))
+    return np.array(out)
+
+
+def mse_psnr(mse: np.ndarray) -> np.ndarray:
+    """PSNR (value range 2) of squared errors, floored at QUANTIZATION_MSE; the floor also takes in a
+    posterior-mean estimate below zero, which the noise of a few samples can make."""
+    return 10 * np.log10(4 / np.maximum(np.asarray(mse, np.float64), QUANTIZATION_MSE))
+
+
 def per_image_psnr(result: np.ndarray, truth: np.ndarray, masks: np.ndarray | None) -> np.ndarray:
     """PSNR of each image (value range 2), over its filled pixels where there are masks, its error
     floored at QUANTIZATION_MSE."""
-    out = []
-    for i, (r, t) in enumerate(zip(result, truth)):
-        err = (np.asarray(r, np.float64) - np.asarray(t, np.float64)) ** 2
-        if masks is not None:
-            err = err[np.broadcast_to(masks[i], err.shape)]
-        out.append(10 * np.log10(4 / max(float(np.mean(err)), QUANTIZATION_MSE)))
-    return np.array(out)
+    return mse_psnr(per_image_mean((np.asarray(result, np.float64) - truth) ** 2, masks))
+
+
+def posterior_mean_psnr(result: np.ndarray, variance: np.ndarray, truth: np.ndarray,
+                        masks: np.ndarray | None) -> tuple[float, np.ndarray]:
+    """Pooled and per-image PSNR of the posterior mean E[x | known part], estimated from the mean of
+    n samples and the unbiased estimate of that mean's variance (the bench's `--variance`).
+
+    The mean of n samples errs by ||mu - x||^2 + tr(Sigma) / n on average: even a perfect sampler's
+    mean of 8 loses about half a dB to the posterior mean it estimates, and loses it most where the
+    posterior is wide. Subtracting the variance term removes that share of the error without bias,
+    so the figure is the model's and not the sample count's.
+    """
+    err = (np.asarray(result, np.float64) - truth) ** 2 - variance
+    pooled = float(np.mean(err[np.broadcast_to(masks[:, None], err.shape)] if masks is not None else err))
+    return float(mse_psnr(pooled)), mse_psnr(per_image_mean(err, masks))
 
 
 def paired_t(gain: np.ndarray) -> float:
@@ -204,11 +232,11 @@ def paired_t(gain: np.ndarray) -> float:
 CLEAR_PAIRED_T = 2.0
 
 
-def paired_gain(result: np.ndarray, baseline: np.ndarray, truth: np.ndarray, masks: np.ndarray | None) -> dict:
-    """How the result beats the baseline image by image: the mean per-image PSNR gain and its
-    paired t. With a few dozen images a pooled PSNR difference of a tenth of a dB may be noise;
-    the t says whether it is."""
-    gain = per_image_psnr(result, truth, masks) - per_image_psnr(baseline, truth, masks)
+def paired_gain(model: np.ndarray, baseline: np.ndarray) -> dict:
+    """How the model beats the baseline image by image, from both per-image PSNRs: the mean gain
+    and its paired t. With a few dozen images a pooled PSNR difference of a tenth of a dB may be
+    noise; the t says whether it is."""
+    gain = model - baseline
     return {"mean_gain_db": float(np.mean(gain)), "paired_t": paired_t(gain)}
 
 
@@ -257,27 +285,51 @@ def task_result(path: str, truth_shape: tuple, what: str) -> np.ndarray:
     return result
 
 
-def inpainted_metrics(data: Data, path: str, kind: str) -> dict:
+POSTERIOR_MEAN_ESTIMATE = ("squared error of the mean of samples minus that mean's unbiased variance "
+                           "(the samples' variance / n)")
+
+
+def task_figures(result: np.ndarray, variance: np.ndarray, baseline: np.ndarray, truth: np.ndarray,
+                 masks: np.ndarray | None, name: str) -> dict:
+    """The model's result against the baseline on the same images: pooled PSNRs and the per-image
+    comparison `vs_<name>`, of the mean of samples and of the posterior mean it estimates."""
+    base = per_image_psnr(baseline, truth, masks)
+    out = {"model_images": len(truth), "model_psnr": masked_psnr(result, truth, masks),
+           f"{name}_psnr_same_images": masked_psnr(baseline, truth, masks),
+           f"vs_{name}": paired_gain(per_image_psnr(result, truth, masks), base)}
+    post, per_image = posterior_mean_psnr(result, variance, truth, masks)
+    out["posterior_mean"] = {"psnr": post, f"vs_{name}": paired_gain(per_image, base),
+                             "estimate": POSTERIOR_MEAN_ESTIMATE}
+    return out
+
+
+def inpainted_metrics(data: Data, path: str, kind: str, variance_path: str) -> dict:
     images, masks = inpaint_task(data, kind)
     result = task_result(path, images.shape, "inpainted")
     # Sampling is costly on a CPU, so the model may fill only the first K task images;
     # the baseline is then scored on the same K, or the comparison would not be fair.
     images, masks = images[:len(result)], masks[:len(result)]
     harmonic = np.stack([harmonic_fill(x, m) for x, m in zip(images, masks)])
-    return {"model_images": len(images), "model_psnr": masked_psnr(result, images, masks),
-            "harmonic_psnr_same_images": masked_psnr(harmonic, images, masks),
-            "vs_harmonic": paired_gain(result, harmonic, images, masks)}
+    return task_figures(result, load_variance(variance_path, result), harmonic, images, masks, "harmonic")
 
 
-def colorized_metrics(data: Data, path: str) -> dict:
+def colorized_metrics(data: Data, path: str, variance_path: str) -> dict:
     images = test_images(data, TASK_IMAGES)
     if images.shape[1] != 3:
         raise ValueError(f"--colorized: the {data.name} images have {images.shape[1]} channel(s), not RGB")
     result = task_result(path, images.shape, "colorized")
     images = images[:len(result)]
-    gray = gray_baseline(images)
-    return {"model_images": len(images), "model_psnr": psnr(result, images),
-            "gray_psnr_same_images": psnr(gray, images), "vs_gray": paired_gain(result, gray, images, None)}
+    return task_figures(result, load_variance(variance_path, result), gray_baseline(images), images, None, "gray")
+
+
+def load_variance(path: str | Path, result: np.ndarray) -> np.ndarray:
+    """The bench's `--variance` file of a result: the estimated variance of each of its pixels."""
+    variance = _load_npy(str(path), np.float64, 4, "the variance of the mean [N,C,H,W]")
+    if variance.shape != result.shape:
+        raise ValueError(f"{path}: expected the result's shape {result.shape}, got {variance.shape}")
+    if (variance < 0).any():
+        raise ValueError(f"{path}: a variance below zero")
+    return variance
 
 
 def likelihood_metrics(report: dict) -> dict:
@@ -384,28 +436,36 @@ def weak_tasks(metrics: dict) -> dict:
     editor then does not offer the model for them (manifest `notRecommendedFor`). Beating it takes
     a higher PSNR over the images and, where the per-image comparison was filed, a gain image by
     image that is clear of their noise (paired t >= CLEAR_PAIRED_T): a few dozen images move a
-    pooled PSNR by tenths of a dB."""
+    pooled PSNR by tenths of a dB. Where the entry has the posterior mean's figures, they decide:
+    they are the model's conditional mean, not the noise of the few samples averaged to find it."""
     weak = {}
-    fills = [_short_of(entry, "harmonic_psnr_same_images", "vs_harmonic", f"{kind} fills", "harmonic fill")
+    fills = [_short_of(entry, "harmonic", f"{kind} fills", "harmonic fill")
              for kind, entry in metrics.get("inpaint", {}).items()]
     if any(fills):
         weak["inpaint"] = "; ".join(f for f in fills if f)
-    short = _short_of(metrics.get("colorize", {}), "gray_psnr_same_images", "vs_gray", "colorizations",
-                      "the gray input")
+    short = _short_of(metrics.get("colorize", {}), "gray", "colorizations", "the gray input")
     if short:
         weak["colorize"] = short
     return weak
 
 
-def _short_of(entry: dict, baseline_key: str, paired_key: str, what: str, baseline: str) -> str | None:
-    """Why a task entry does not beat its baseline, or None when it does (or was not measured)."""
+def _short_of(entry: dict, name: str, what: str, baseline: str) -> str | None:
+    """Why a task entry does not beat its baseline (`<name>_psnr_same_images`, `vs_<name>`), or
+    None when it does (or was not measured)."""
     if "model_psnr" not in entry:
         return None
-    model, base = _apart(entry["model_psnr"], entry[baseline_key])
-    scores = f"{what} score {model} dB, {baseline} {base} dB"
-    if entry["model_psnr"] <= entry[baseline_key]:
+    base_psnr = entry[f"{name}_psnr_same_images"]
+    if "posterior_mean" in entry:
+        figures = entry["posterior_mean"]
+        model_psnr, paired = figures["psnr"], figures[f"vs_{name}"]
+        subject = f"the posterior mean of the {what} scores"
+    else:
+        model_psnr, paired = entry["model_psnr"], entry.get(f"vs_{name}")
+        subject = f"{what} score"
+    model, base = _apart(model_psnr, base_psnr)
+    scores = f"{subject} {model} dB, {baseline} {base} dB"
+    if model_psnr <= base_psnr:
         return scores
-    paired = entry.get(paired_key)
     if not paired:
         return None
     t = paired["paired_t"]
@@ -518,6 +578,9 @@ def _check_flags(p: argparse.ArgumentParser, args) -> None:
     if (args.sample_report or args.sampler_note) and results != 1:
         p.error("--sample-report and --sampler-note describe one result: give one of --samples, "
                 "--class-samples, --inpainted or --colorized")
+    if bool(args.variance) != bool(args.inpainted or args.colorized):
+        # Always both: a result filed without it would leave an older posterior mean beside it.
+        p.error("--inpainted and --colorized go with --variance, the bench's variance of that result")
     if bool(args.decoded) != bool(args.encode_report and args.decode_report):
         p.error("--decoded, --encode-report and --decode-report go together")
     if args.ode_images is not None and not args.write_tasks:
@@ -546,6 +609,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--inpainted", help="float32 [K,C,H,W]: the model's fill of the first K --mask-kind task images")
     p.add_argument("--mask-kind", choices=sorted(MASK_SEEDS), default="box")
     p.add_argument("--colorized", help="float32 [K,3,H,W]: the model's colorization of the first K task images")
+    p.add_argument("--variance", help="with --inpainted or --colorized: the bench's --variance file of that "
+                                      "result, for the posterior mean's figures (which decide --recommend)")
     p.add_argument("--likelihood-report", metavar="FILE", help="the CLI's `likelihood --json` line")
     p.add_argument("--decoded", help="float32 [K,C,H,W]: the first K test images encoded and decoded")
     p.add_argument("--encode-report", metavar="FILE", help="the CLI's `encode --json` line (with --decoded)")
@@ -583,10 +648,10 @@ def main(argv: list[str] | None = None) -> int:
                     # The PC corrector's snr, which the engine sets for inpainting by the steps.
                     **({"model_snr": report["snr"]} if "snr" in report else {})}
         if args.inpainted:
-            entry = {**inpainted_metrics(data, args.inpainted, args.mask_kind), **note, **cost}
+            entry = {**inpainted_metrics(data, args.inpainted, args.mask_kind, args.variance), **note, **cost}
             metrics = deep_merge(metrics, {"inpaint": {args.mask_kind: entry}})
         if args.colorized:
-            metrics = deep_merge(metrics, {"colorize": {**colorized_metrics(data, args.colorized), **note, **cost}})
+            metrics = deep_merge(metrics, {"colorize": {**colorized_metrics(data, args.colorized, args.variance), **note, **cost}})
         if args.likelihood_report:
             metrics["bits_per_dim"] = likelihood_metrics(read_report(
                 args.likelihood_report, "bpd", "bpdPerImage", "divergence", "rtol", "atol", "nfe", "seconds"))

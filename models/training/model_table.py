@@ -22,7 +22,8 @@ MISSING = "—"
 
 HEADER = ("model", "data", "SDE", "image", "parameters", "training steps",
           "FD test (real vs real)", "class accuracy at best guidance",
-          "inpainting dB, box / strokes vs harmonic", "colorization dB vs gray", "bits/dim",
+          "inpainting dB, box / strokes: posterior mean (mean of samples) vs harmonic",
+          "colorization dB: posterior mean (mean of samples) vs gray", "bits/dim",
           "dpm++3m NFE, mean abs diff from RK45 (its NFE)")
 SDE_NAMES = {"vp": "VP", "ve": "VE", "subvp": "sub-VP"}
 CHANNEL_NAMES = {1: "gray", 3: "RGB"}
@@ -97,21 +98,26 @@ def _task_note(m: dict, task: str) -> str:
     return f" ({', '.join(notes)})" if notes else ""
 
 
-def _inpaint(metrics: dict) -> str:
-    kinds = ("box", "stroke")
-    model = [_get(metrics, "inpaint", k, "model_psnr") for k in kinds]
-    harmonic = [_get(metrics, "inpaint", k, "harmonic_psnr_same_images") for k in kinds]
-    if all(v is None for v in model):
+def _task(entries: list, baseline_key: str) -> str:
+    """Task PSNRs (one per entry, " / " between) against the baseline's: the posterior mean's, which
+    decide whether the editor offers the model, with the mean of samples they were estimated from in
+    brackets; the mean of samples alone for an entry measured without the posterior mean."""
+    mean = [_get(e, "model_psnr") for e in entries]
+    if all(v is None for v in mean):
         return MISSING
-    def pair(values) -> str:
+    def joined(values) -> str:
         return " / ".join(_num(v, ".1f") for v in values)
-    return f"{pair(model)} vs {pair(harmonic)}"
+    posterior = [_get(e, "posterior_mean", "psnr") for e in entries]
+    model = joined(mean) if all(v is None for v in posterior) else f"{joined(posterior)} ({joined(mean)})"
+    return f"{model} vs {joined(_get(e, baseline_key) for e in entries)}"
+
+
+def _inpaint(metrics: dict) -> str:
+    return _task([_get(metrics, "inpaint", k) for k in ("box", "stroke")], "harmonic_psnr_same_images")
 
 
 def _colorize(metrics: dict) -> str:
-    model = _get(metrics, "colorize", "model_psnr")
-    gray = _get(metrics, "colorize", "gray_psnr_same_images")
-    return MISSING if model is None else f"{model:.1f} vs {_num(gray, '.1f')}"
+    return _task([_get(metrics, "colorize")], "gray_psnr_same_images")
 
 
 def _samplers(metrics: dict) -> str:

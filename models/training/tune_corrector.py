@@ -9,14 +9,17 @@ setting picked on the reported images would flatter them.
 
 Each task is run with every tried count on the same images, noise seeds and masks, and a count
 replaces the one chosen so far only when it beats it image by image: mean per-image PSNR gain
-above zero with a paired t of at least CLEAR_PAIRED_T. A larger count costs a proportional share
+above zero with a paired t of at least CLEAR_PAIRED_T. The PSNR is the posterior mean's, as the
+reported figures' (evaluate.posterior_mean_psnr): more corrector steps can narrow the samples'
+spread, which would flatter the mean of a few of them without moving the posterior mean. A larger count costs a proportional share
 more time, so a gain within the noise of the tuning images is not worth it.
 
 Usage (models/evaluate-model.sh runs both):
   python -m training.tune_corrector --model-dir M --write DIR [--count K]   the tuning inputs
   python -m training.tune_corrector --model-dir M --score DIR --tried 1 2   files metrics.tuning and
                                                                         the manifest's fastCorrector
-The results it scores are named by result_name(); the inputs by the INPUT_* names.
+The results it scores are named by result_name(), their variances (the bench's --variance) by
+variance_name(); the inputs by the INPUT_* names.
 """
 from __future__ import annotations
 
@@ -28,8 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from training.data import to_model_range
-from training.evaluate import (CLEAR_PAIRED_T, TASK_IMAGES, Data, gray_of, json_safe, model_data, paired_t,
-                               per_image_psnr, test_split)
+from training.evaluate import (CLEAR_PAIRED_T, TASK_IMAGES, Data, gray_of, json_safe, load_variance, model_data,
+                               paired_t, posterior_mean_psnr, test_split)
 from training.manifest_update import update_model_json
 from training.masks import make_masks
 
@@ -48,6 +51,11 @@ def input_masks(kind: str) -> str:
 def result_name(task: str, kind: str | None, corrector_steps: int) -> str:
     """The file the engine's mean of samples for one task (and mask kind) and count is read from."""
     return f"tune-{task}{f'-{kind}' if kind else ''}-k{corrector_steps}.npy"
+
+
+def variance_name(task: str, kind: str | None, corrector_steps: int) -> str:
+    """The file of the estimated variance of that mean, pixel by pixel."""
+    return result_name(task, kind, corrector_steps).replace(".npy", "-variance.npy")
 
 
 def tuning_images(data: Data, count: int) -> np.ndarray:
@@ -108,15 +116,17 @@ def score_task(data: Data, work: Path, task: str, tried: list[int]) -> dict | No
                 raise ValueError(f"{path}: expected at most {len(images)} images of shape {images.shape[1:]}, "
                                  f"got {result.shape}")
             n = len(result)
-            per_image[k].append(per_image_psnr(result, images[:n], masks[:n] if masks is not None else None))
+            variance = load_variance(work / variance_name(task, kind, k), result)
+            per_image[k].append(posterior_mean_psnr(result, variance, images[:n],
+                                                    masks[:n] if masks is not None else None)[1])
     joined = {k: np.concatenate(v) for k, v in per_image.items()}
     sizes = {len(v) for v in joined.values()}
     if len(sizes) != 1:
         raise ValueError(f"{task}: the tried counts were run on different numbers of images")
     chosen, figures = choose(joined)
     masked = {"mask_kinds": kinds} if task == "inpaint" else {}
-    return {"images": sizes.pop(), "first_test_image": TASK_IMAGES, **masked, "corrector_steps": figures,
-            "chosen": chosen}
+    return {"images": sizes.pop(), "first_test_image": TASK_IMAGES, **masked, "scored": "posterior mean",
+            "corrector_steps": figures, "chosen": chosen}
 
 
 def recommend(tuning: dict) -> dict:
@@ -130,7 +140,7 @@ def recommend(tuning: dict) -> dict:
         fig = entry["corrector_steps"][str(k)]
         sampler = f" ({entry['sampler']})" if "sampler" in entry else ""
         out[task] = {"steps": k, "why": (
-            f"{entry['images']} tuning images{sampler}: mean PSNR {fig['mean_image_psnr']:.2f} dB with {k} "
+            f"{entry['images']} tuning images{sampler}: posterior mean {fig['mean_image_psnr']:.2f} dB with {k} "
             f"corrector steps, {entry['corrector_steps'][str(fig['vs'])]['mean_image_psnr']:.2f} with "
             f"{fig['vs']} (paired t {fig['paired_t']:.1f})")}
     return out
