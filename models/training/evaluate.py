@@ -168,13 +168,15 @@ def inpaint_task(data: Data, kind: str, count: int = TASK_IMAGES) -> tuple[np.nd
     return images, make_masks(kind, len(images), images.shape[2], images.shape[3], MASK_SEEDS[kind])
 
 
+def filled(values: np.ndarray, masks: np.ndarray | None) -> np.ndarray:
+    """The values [N,C,H,W] at the filled pixels of masks [N,H,W] (all of them without masks)."""
+    return values if masks is None else values[np.broadcast_to(masks[:, None], values.shape)]
+
+
 def masked_psnr(result: np.ndarray, truth: np.ndarray, masks: np.ndarray | None) -> float:
     """PSNR over the filled pixels only (all pixels without masks): known pixels would only dilute
     the error."""
-    if masks is None:
-        return psnr(result, truth)
-    m = np.broadcast_to(masks[:, None], truth.shape)
-    return psnr(result[m], truth[m])
+    return psnr(filled(result, masks), filled(truth, masks))
 
 
 # Per-image errors below the noise of 8-bit quantization (a level of 2/255 in [-1, 1]) are all as
@@ -184,10 +186,9 @@ QUANTIZATION_MSE = (2 / 255) ** 2 / 12
 
 def per_image_mean(values: np.ndarray, masks: np.ndarray | None) -> np.ndarray:
     """The mean of each image of `values` [N,C,H,W], over its filled pixels where there are masks."""
-    out = []
-    for i, v in enumerate(np.asarray(values, np.float64)):
-        out.append(float(np.mean(v[np.broadcast_to(masks[i], v.shape)] if masks is not None else v)))
-    return np.array(out)
+    values = np.asarray(values, np.float64)
+    return np.array([np.mean(filled(values[i:i + 1], None if masks is None else masks[i:i + 1]))
+                     for i in range(len(values))])
 
 
 def mse_psnr(mse: np.ndarray) -> np.ndarray:
@@ -213,8 +214,7 @@ def posterior_mean_psnr(result: np.ndarray, variance: np.ndarray, truth: np.ndar
     so the figure is the model's and not the sample count's.
     """
     err = (np.asarray(result, np.float64) - truth) ** 2 - variance
-    pooled = float(np.mean(err[np.broadcast_to(masks[:, None], err.shape)] if masks is not None else err))
-    return float(mse_psnr(pooled)), mse_psnr(per_image_mean(err, masks))
+    return float(mse_psnr(np.mean(filled(err, masks)))), mse_psnr(per_image_mean(err, masks))
 
 
 def paired_t(gain: np.ndarray) -> float:
