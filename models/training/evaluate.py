@@ -651,7 +651,8 @@ def main(argv: list[str] | None = None) -> int:
             entry = {**inpainted_metrics(data, args.inpainted, args.mask_kind, args.variance), **note, **cost}
             metrics = deep_merge(metrics, {"inpaint": {args.mask_kind: entry}})
         if args.colorized:
-            metrics = deep_merge(metrics, {"colorize": {**colorized_metrics(data, args.colorized, args.variance), **note, **cost}})
+            entry = {**colorized_metrics(data, args.colorized, args.variance), **note, **cost}
+            metrics = deep_merge(metrics, {"colorize": entry})
         if args.likelihood_report:
             metrics["bits_per_dim"] = likelihood_metrics(read_report(
                 args.likelihood_report, "bpd", "bpdPerImage", "divergence", "rtol", "atol", "nfe", "seconds"))

@@ -11,8 +11,9 @@ Each task is run with every tried count on the same images, noise seeds and mask
 replaces the one chosen so far only when it beats it image by image: mean per-image PSNR gain
 above zero with a paired t of at least CLEAR_PAIRED_T. The PSNR is the posterior mean's, as the
 reported figures' (evaluate.posterior_mean_psnr): more corrector steps can narrow the samples'
-spread, which would flatter the mean of a few of them without moving the posterior mean. A larger count costs a proportional share
-more time, so a gain within the noise of the tuning images is not worth it.
+spread, which would flatter the mean of a few of them without moving the posterior mean. A larger
+count costs a proportional share more time, so a gain within the noise of the tuning images is not
+worth it.
 
 Usage (models/evaluate-model.sh runs both):
   python -m training.tune_corrector --model-dir M --write DIR [--count K]   the tuning inputs
