@@ -12,7 +12,8 @@
 #                       and of the posterior mean that mean estimates (its error less the mean's
 #                       variance), which decides whether the editor offers the model for the task
 #   colorize            the same for colorizations vs the gray input (RGB models)
-#   tuning.<task>       the Langevin corrector steps per PC step (of TUNE_CORRECTOR_STEPS) that
+#   tuning.<task>       the corrections (of TUNE_SETTINGS: kC is C Langevin corrector steps per PC
+#                       step, kC-pP adds P CG steps of the posterior correction of the score) that
 #                       inpainting and colorization run best with, on TUNE_IMAGES tuning images
 #                       (training.tune_corrector); the manifest's fastCorrector, which the tasks part
 #                       then measures with, follows it
@@ -22,7 +23,7 @@
 # SAMPLERS ('ode dpm++3m dpm++2m heun-karras euler heun pc'), PC_STEPS (1000), INPAINT_IMAGES (50),
 # INPAINT_N (32), INPAINT_SAMPLER (pc), INPAINT_STEPS (100: the Fast preset's) (the INPAINT_* settings
 # size colorization and tuning too), TUNE_IMAGES (20), TUNE_N (8: tuning compares counts on the same
-# images and seeds, where fewer samples serve), TUNE_CORRECTOR_STEPS ('1 2'), ODE_IMAGES (32), FAST_SAMPLER
+# images and seeds, where fewer samples serve), TUNE_SETTINGS ('k1 k2 k1-p1'), ODE_IMAGES (32), FAST_SAMPLER
 # (dpm++3m), FAST_STEPS (20), THREADS (0 = all), WORK (intermediate files, .runs/eval/<folder name>),
 # PARTS ('class fd tune tasks ode samplers': what to measure; e.g. PARTS=tasks after a change to
 # conditional sampling keeps the other figures).
@@ -42,7 +43,7 @@ SAMPLERS=${SAMPLERS:-ode dpm++3m dpm++2m heun-karras euler heun pc}
 # on cifar10-vp's colorizations by 0.30 dB from 8 samples against the estimate from 32.
 INPAINT_IMAGES=${INPAINT_IMAGES:-50} INPAINT_N=${INPAINT_N:-32}
 INPAINT_SAMPLER=${INPAINT_SAMPLER:-pc} INPAINT_STEPS=${INPAINT_STEPS:-100}
-TUNE_IMAGES=${TUNE_IMAGES:-20} TUNE_N=${TUNE_N:-8} TUNE_CORRECTOR_STEPS=${TUNE_CORRECTOR_STEPS:-1 2}
+TUNE_IMAGES=${TUNE_IMAGES:-20} TUNE_N=${TUNE_N:-8} TUNE_SETTINGS=${TUNE_SETTINGS:-k1 k2 k1-p1}
 ODE_IMAGES=${ODE_IMAGES:-32} THREADS=${THREADS:-0} PARTS=${PARTS:-class fd tune tasks ode samplers}
 # The sampler of the FD and class-accuracy runs: the editor's Fast preset for this model (a model
 # whose manifest names a fastSampler is measured with it: pass FAST_SAMPLER=pc FAST_STEPS=100).
@@ -57,8 +58,17 @@ conditional_mean() { # IMAGES N [FLAGS...]
   npx tsx main/bench/index.ts conditional-mean --model "$dir" --threads "$THREADS" --count "$count" \
     --n "$n" --sampler "$INPAINT_SAMPLER" --steps "$INPAINT_STEPS" "$@"
 }
-# The corrector steps the editor's Fast preset runs TASK with on this model (manifest fastCorrector).
-fast_corrector_steps() { node -e "console.log(require('$dir/model.json').fastCorrector?.['$1']?.steps ?? 1)"; }
+# The corrector and posterior CG steps the editor's Fast preset runs TASK with on this model
+# (manifest fastCorrector), as the name of a tuning setting (kC or kC-pP).
+fast_setting() {
+  node -e "const c = require('$dir/model.json').fastCorrector?.['$1'];
+    console.log('k' + (c?.steps ?? 1) + (c?.posteriorSteps ? '-p' + c.posteriorSteps : ''))"
+}
+# The bench's flags of a tuning setting kC or kC-pP.
+setting_flags() {
+  [[ $1 =~ ^k([0-9]+)(-p([0-9]+))?$ ]] || { echo "error: TUNE_SETTINGS: $1 is not kC or kC-pP" >&2; exit 2; }
+  echo "--corrector-steps ${BASH_REMATCH[1]} --posterior-steps ${BASH_REMATCH[3]:-0}"
+}
 # Each sampler of the table runs with the engine's defaults, which its report records (`settings`);
 # pc alone is given PC_STEPS predictor steps, each with a corrector.
 sampler_flags() {
@@ -104,48 +114,57 @@ if wants fd; then
     --sampler-note "$FAST_SAMPLER, $FAST_STEPS steps"
 fi
 
-# Every tried corrector step count on the same tuning images and seeds; the scores choose the
-# manifest's fastCorrector (training.tune_corrector), which the tasks part below measures with.
+# Every tried setting on the same tuning images and seeds; the scores choose the manifest's
+# fastCorrector (training.tune_corrector), which the tasks part below measures with.
 if wants tune; then
   tune() { PYTHONPATH=models /usr/bin/python3 -m training.tune_corrector --model-dir "$dir" "$@"; }
   tuning=$work/tune
   tune --write "$tuning" --count "$TUNE_IMAGES"
-  for k in $TUNE_CORRECTOR_STEPS; do
+  for setting in $TUNE_SETTINGS; do
+    flags=$(setting_flags "$setting")
     for kind in box stroke; do
+      # shellcheck disable=SC2086  # the flags are several words
       conditional_mean "$TUNE_IMAGES" "$TUNE_N" --task inpaint --images "$tuning/tune_images.npy" \
-        --masks "$tuning/tune_masks_$kind.npy" --corrector-steps "$k" --out "$tuning/tune-inpaint-$kind-k$k.npy" \
-        --variance "$tuning/tune-inpaint-$kind-k$k-variance.npy" >/dev/null
+        --masks "$tuning/tune_masks_$kind.npy" $flags --out "$tuning/tune-inpaint-$kind-$setting.npy" \
+        --variance "$tuning/tune-inpaint-$kind-$setting-variance.npy" >/dev/null
     done
     if ((channels == 3)); then
+      # shellcheck disable=SC2086
       conditional_mean "$TUNE_IMAGES" "$TUNE_N" --task colorize --images "$tuning/tune_colorize_gray.npy" \
-        --corrector-steps "$k" --out "$tuning/tune-colorize-k$k.npy" --variance "$tuning/tune-colorize-k$k-variance.npy" \
+        $flags --out "$tuning/tune-colorize-$setting.npy" --variance "$tuning/tune-colorize-$setting-variance.npy" \
         >/dev/null
     fi
   done
-  # shellcheck disable=SC2086  # the counts are several words
-  tune --score "$tuning" --tried $TUNE_CORRECTOR_STEPS \
+  # shellcheck disable=SC2086  # the settings are several words
+  tune --score "$tuning" --tried $TUNE_SETTINGS \
     --sampler-note "$INPAINT_SAMPLER, $INPAINT_STEPS steps, mean of $TUNE_N" >>"$work/evaluate.log"
 fi
 
 if wants tasks; then
-  task_note() { # CORRECTOR_STEPS
-    local per=""
-    if (($1 > 1)); then per=", $1 corrector steps"; fi
+  task_note() { # SETTING
+    local per="" k p
+    read -r _ k _ p <<<"$(setting_flags "$1")"
+    if ((k > 1)); then per=", $k corrector steps"; fi
+    if ((p == 1)); then per="$per, 1 posterior CG step"; fi
+    if ((p > 1)); then per="$per, $p posterior CG steps"; fi
     echo "$INPAINT_SAMPLER, $INPAINT_STEPS steps$per, mean of $INPAINT_N"
   }
-  k=$(fast_corrector_steps inpaint)
+  setting=$(fast_setting inpaint)
+  flags=$(setting_flags "$setting")
   for kind in box stroke; do
+    # shellcheck disable=SC2086  # the flags are several words
     conditional_mean "$INPAINT_IMAGES" "$INPAINT_N" --task inpaint --images "$work/images_$kind.npy" --masks "$work/masks_$kind.npy" \
-      --corrector-steps "$k" --out "$work/inpaint-$kind.npy" --variance "$work/inpaint-$kind-variance.npy" \
-      >"$work/inpaint-$kind.json"
+      $flags --out "$work/inpaint-$kind.npy" --variance "$work/inpaint-$kind-variance.npy" >"$work/inpaint-$kind.json"
     evaluate --inpainted "$work/inpaint-$kind.npy" --variance "$work/inpaint-$kind-variance.npy" --mask-kind "$kind" \
-      --sampler-note "$(task_note "$k")" --sample-report "$work/inpaint-$kind.json"
+      --sampler-note "$(task_note "$setting")" --sample-report "$work/inpaint-$kind.json"
   done
   if ((channels == 3)); then
-    k=$(fast_corrector_steps colorize)
-    conditional_mean "$INPAINT_IMAGES" "$INPAINT_N" --task colorize --images "$work/colorize_gray.npy" --corrector-steps "$k" \
+    setting=$(fast_setting colorize)
+    flags=$(setting_flags "$setting")
+    # shellcheck disable=SC2086
+    conditional_mean "$INPAINT_IMAGES" "$INPAINT_N" --task colorize --images "$work/colorize_gray.npy" $flags \
       --out "$work/colorize.npy" --variance "$work/colorize-variance.npy" >"$work/colorize.json"
-    evaluate --colorized "$work/colorize.npy" --variance "$work/colorize-variance.npy" --sampler-note "$(task_note "$k")" \
+    evaluate --colorized "$work/colorize.npy" --variance "$work/colorize-variance.npy" --sampler-note "$(task_note "$setting")" \
       --sample-report "$work/colorize.json"
   fi
 fi

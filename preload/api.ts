@@ -17,12 +17,13 @@ import { z } from 'zod';
 import {
   CONSTRAINED_TASKS,
   isConstrainedTask,
+  posteriorStepsOf,
   SAMPLERS,
   samplerSpecSchema,
 } from '../main/engine/samplers/spec.ts';
 import { API_METHOD_NAMES, type ApiMethodName } from './channels.ts';
 
-export { SAMPLERS, API_METHOD_NAMES, isConstrainedTask };
+export { SAMPLERS, API_METHOD_NAMES, isConstrainedTask, posteriorStepsOf };
 export type { ApiMethodName };
 export { IPC_EVENT_CHANNEL, ipcChannel, type CallOutcome } from './channels.ts';
 export type { SamplerSpecInput } from '../main/engine/samplers/spec.ts';
@@ -91,8 +92,18 @@ export const modelInfoSchema = z.object({
   fastSampler: z
     .object({ sampler: z.enum(SAMPLERS), steps: z.number().int().positive() })
     .nullable(),
-  /** Corrector steps per PC step of the Fast preset per constrained task, where not the paper's 1. */
-  fastCorrectorSteps: z.partialRecord(z.enum(CONSTRAINED_TASKS), z.number().int().min(1).max(10)),
+  /**
+   * The Fast preset's corrections per constrained task, where the model's measurements chose other
+   * than the paper's: Langevin corrector steps per PC step (paper: 1) and posterior-correction CG
+   * steps (paper: 0, the replacement constraint alone).
+   */
+  fastCorrection: z.partialRecord(
+    z.enum(CONSTRAINED_TASKS),
+    z.object({
+      correctorSteps: z.number().int().min(1).max(10),
+      posteriorSteps: z.number().int().min(0).max(10),
+    }),
+  ),
   /** Tasks the model's measurements advise against, with the figures that decided. */
   notRecommendedFor: z.partialRecord(z.enum(CONSTRAINED_TASKS), z.string()),
   license: z.string(),

@@ -6,10 +6,16 @@ import { resolvedSettings } from '../engine/samplers/index.ts';
 import { loadModel } from '../engine/score/score-model.ts';
 import { colorize } from '../engine/tasks/colorize.ts';
 import { inpaint, inpaintSpec } from '../engine/tasks/inpaint.ts';
-import { PAPER_SNR } from '../engine/samplers/spec.ts';
+import { PAPER_SNR, posteriorStepsOf } from '../engine/samplers/spec.ts';
 import type { TaskModel, TaskOptions, TaskResult } from '../engine/tasks/types.ts';
 import { tensor } from '../engine/tensor.ts';
-import { samplerFields, samplerFlags, samplerSpec } from '../cli/sampler-flags.ts';
+import {
+  conditionalFields,
+  conditionalFlags,
+  samplerFields,
+  samplerFlags,
+  samplerSpec,
+} from '../cli/sampler-flags.ts';
 
 export const TASKS = ['inpaint', 'colorize'] as const;
 
@@ -26,6 +32,7 @@ export const conditionalMeanFlags = {
   count: { value: 'K', help: 'use the first K images (default: all)' },
   n: { value: 'N', help: 'samples averaged per image (default 4)' },
   ...samplerFlags('default pc'),
+  ...conditionalFlags,
   seed: { value: 'S', help: 'seed of image i is S + i (default 0)' },
   threads: { value: 'T', help: 'CPU threads (default 0 = all)' },
   out: { value: 'FILE', help: 'float32 [K,C,H,W]: the mean of the n samples of each image' },
@@ -45,6 +52,7 @@ const schema = z.object({
   count: flag.integer(1, 1_000_000).optional(),
   n: flag.integer(1, 256).default(4),
   ...samplerFields,
+  ...conditionalFields,
   seed: flag.integer(0, Number.MAX_SAFE_INTEGER).default(0),
   threads: flag.integer(0, 256).default(0),
   out: flag.text(),
@@ -181,6 +189,7 @@ export async function conditionalMeanBench(
               correctorSteps: spec.correctorSteps,
             }
           : {}),
+        posteriorSteps: posteriorStepsOf(spec),
         // One batch of n samples per image: this is the cost of one image's n samples.
         nfe: nfe / count,
         seconds: (performance.now() - start) / 1000,

@@ -159,13 +159,30 @@ export const samplerFields = {
   'no-denoise': flag.switch(),
 };
 
-type SamplerFlags = Partial<z.output<z.ZodObject<typeof samplerFields>>> & {
-  'no-denoise': boolean;
+/** The conditional tasks' own sampler setting (inpaint, colorize). */
+export const conditionalFlags = {
+  'posterior-steps': {
+    value: 'K',
+    help:
+      'conjugate-gradient steps of the posterior correction of the score, each one more ' +
+      "evaluation per score (default: 0, the paper's replacement alone, for pc; 1 for the ODE " +
+      'solvers, which the replacement alone leaves far off)',
+  },
+} as const satisfies FlagTable;
+
+export const conditionalFields = {
+  'posterior-steps': flag.integer(0, 10).optional(),
 };
+
+type SamplerFlags = Partial<z.output<z.ZodObject<typeof samplerFields>>> &
+  Partial<z.output<z.ZodObject<typeof conditionalFields>>> & {
+    'no-denoise': boolean;
+  };
 
 /** The spec's field names as the user typed them, for error messages. */
 const SPEC_FLAG: Record<string, string> = {
   correctorSteps: 'corrector-steps',
+  posteriorSteps: 'posterior-steps',
   denoise: 'no-denoise',
 };
 
@@ -177,6 +194,7 @@ export function samplerSpec(f: SamplerFlags, fallback?: SamplerName): SamplerSpe
     corrector: f.corrector,
     snr: f.snr,
     correctorSteps: f['corrector-steps'],
+    posteriorSteps: f['posterior-steps'],
     steps: f.steps,
     schedule: f.schedule,
     rtol: f.rtol,

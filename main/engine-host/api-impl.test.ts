@@ -147,18 +147,24 @@ describe('modelInfo', () => {
       license: 'MIT',
       data: 'toy',
       fastSampler: { sampler: 'pc', steps: 100, why: 'FD' },
-      fastCorrector: { inpaint: { steps: 2, why: '40 tuning images' } },
+      fastCorrector: {
+        inpaint: { steps: 2, why: '40 tuning images' },
+        colorize: { steps: 1, posteriorSteps: 1, why: '20 tuning images' },
+      },
       notRecommendedFor: { colorize: 'below gray' },
     });
     expect(modelInfo({ id: 'm', dir: '/m', manifest })).toMatchObject({
       fastSampler: { sampler: 'pc', steps: 100 },
-      fastCorrectorSteps: { inpaint: 2 },
+      fastCorrection: {
+        inpaint: { correctorSteps: 2, posteriorSteps: 0 },
+        colorize: { correctorSteps: 1, posteriorSteps: 1 },
+      },
       notRecommendedFor: { colorize: 'below gray' },
     });
     // A broken folder is listed with its error and no choices.
     expect(modelInfo({ id: 'x', dir: '/x', error: 'bad' })).toMatchObject({
       fastSampler: null,
-      fastCorrectorSteps: {},
+      fastCorrection: {},
       error: 'bad',
     });
   });

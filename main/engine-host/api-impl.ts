@@ -59,8 +59,11 @@ export function modelInfo(entry: ModelEntry): ModelInfo {
     fastSampler: m?.fastSampler
       ? { sampler: m.fastSampler.sampler, steps: m.fastSampler.steps ?? 20 }
       : null,
-    fastCorrectorSteps: Object.fromEntries(
-      Object.entries(m?.fastCorrector ?? {}).map(([task, choice]) => [task, choice.steps]),
+    fastCorrection: Object.fromEntries(
+      Object.entries(m?.fastCorrector ?? {}).map(([task, choice]) => [
+        task,
+        { correctorSteps: choice.steps, posteriorSteps: choice.posteriorSteps ?? 0 },
+      ]),
     ),
     notRecommendedFor: { ...m?.notRecommendedFor },
     license: m?.license ?? '',

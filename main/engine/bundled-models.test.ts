@@ -41,7 +41,7 @@ interface Metrics {
     TaskFigures & { harmonic_psnr_same_images: number } & PosteriorMean<'harmonic'>
   >;
   colorize?: TaskFigures & { gray_psnr_same_images: number } & PosteriorMean<'gray'>;
-  tuning?: Record<'inpaint' | 'colorize', { chosen: number }>;
+  tuning?: Record<'inpaint' | 'colorize', { chosen: string }>;
   class_conditional?: Record<string, { accuracy: number; guidance: number }>;
   bits_per_dim: { bpd: number };
   encode_decode: { mean_abs_error: number };
@@ -103,18 +103,22 @@ describe.each(bundled.map((e) => [e.id, e] as const))('bundled model %s', (_id, 
     for (const s of samplers) expect(s.nfe).toBeGreaterThan(0);
   });
 
-  it("reports its task figures at the Fast preset's corrector steps, chosen on tuning images", () => {
+  it("reports its task figures at the Fast preset's corrections, chosen on tuning images", () => {
     const m = model.manifest.metrics as unknown as Metrics;
     const tasks =
       model.shape[0] === 3 ? (['inpaint', 'colorize'] as const) : (['inpaint'] as const);
     for (const task of tasks) {
       const steps = model.manifest.fastCorrector?.[task]?.steps ?? 1;
-      expect(m.tuning?.[task]?.chosen, `metrics.tuning.${task}`).toBe(steps);
+      const posterior = model.manifest.fastCorrector?.[task]?.posteriorSteps ?? 0;
+      const setting = `k${steps}${posterior ? `-p${posterior}` : ''}`;
+      expect(m.tuning?.[task]?.chosen, `metrics.tuning.${task}`).toBe(setting);
       const figures = task === 'inpaint' ? Object.values(m.inpaint) : [m.colorize!];
       for (const f of figures) {
-        // PC at 100 steps: 100 predictor evaluations and `steps` corrector ones per step.
-        expect(f.model_nfe_per_image).toBe(100 * (1 + steps));
+        // PC at 100 steps: each step takes the predictor's and `steps` corrector scores, each
+        // score 1 + `posterior` evaluations.
+        expect(f.model_nfe_per_image).toBe(100 * (1 + steps) * (1 + posterior));
         expect(f.model_sampler.includes(`${steps} corrector steps`)).toBe(steps > 1);
+        expect(f.model_sampler.includes('posterior CG step')).toBe(posterior > 0);
       }
     }
   });

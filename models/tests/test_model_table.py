@@ -61,6 +61,14 @@ def test_a_tuned_corrector_count_is_named_beside_its_figures():
     assert mt.row(m)[8] == mt.MISSING
 
 
+def test_a_tuned_posterior_correction_is_named_beside_its_figures():
+    m = manifest(**FULL)
+    m["fastCorrector"] = {"colorize": {"steps": 1, "posteriorSteps": 1, "why": "tuning"},
+                          "inpaint": {"steps": 2, "posteriorSteps": 2, "why": "tuning"}}
+    assert mt.row(m)[9] == "21.7 (21.0) vs 18.0 (posterior correction, 1 CG step)"
+    assert mt.row(m)[8].endswith("(2 corrector steps, posterior correction, 2 CG steps)")
+
+
 def test_row_without_figures_prints_dashes():
     m = manifest()
     del m["classifier"], m["training"], m["metrics"]

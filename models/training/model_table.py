@@ -89,11 +89,13 @@ def _class_accuracy(metrics: dict) -> str:
 
 
 def _task_note(m: dict, task: str) -> str:
-    """The Fast preset's corrector steps for the task, where the model's tuning chose more than one
-    (the figures beside it were measured with them), and whether the editor leaves the model off
-    the task (its figures do not clearly beat the baseline's)."""
+    """The Fast preset's corrections for the task, where the model's tuning chose other than the
+    paper's one corrector step (the figures beside it were measured with them), and whether the
+    editor leaves the model off the task (its figures do not clearly beat the baseline's)."""
     steps = _get(m, "fastCorrector", task, "steps")
+    posterior = _get(m, "fastCorrector", task, "posteriorSteps")
     notes = ([f"{steps} corrector steps"] if steps and steps > 1 else []) + \
+        ([f"posterior correction, {posterior} CG step{'s' if posterior > 1 else ''}"] if posterior else []) + \
         (["not offered"] if _get(m, "notRecommendedFor", task) else [])
     return f" ({', '.join(notes)})" if notes else ""
 

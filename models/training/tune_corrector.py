@@ -1,5 +1,8 @@
-"""Chooses, per model and task, how many Langevin corrector steps the editor's Fast preset runs per
-predictor step when it inpaints or colorizes, by measurement on tuning images.
+"""Chooses, per model and task, the corrections the editor's Fast preset (PC, 100 steps) inpaints and
+colorizes with, by measurement on tuning images: how many Langevin corrector steps follow each
+predictor step, and how many conjugate-gradient steps of the posterior correction of the score
+(main/engine/samplers/observed-score.ts) each score gets. A setting is named kC (C corrector steps,
+no posterior correction: the paper's method is k1) or kC-pP (and P CG steps).
 
 The paper's one corrector step is not best for every model: on cifar10-vp a second one lifted
 stroke fills from 17.1 to 18.1 dB, on celeba32-vp it lowered them from 19.2 to 18.5. So the count is
@@ -7,18 +10,18 @@ a per-model setting, like the Fast sampler, chosen on test images *other* than t
 task figures use (test_split's images from TASK_IMAGES on; the figures use its first ones): a
 setting picked on the reported images would flatter them.
 
-Each task is run with every tried count on the same images, noise seeds and masks, and a count
-replaces the one chosen so far only when it beats it image by image: mean per-image PSNR gain
-above zero with a paired t of at least CLEAR_PAIRED_T. The PSNR is the posterior mean's, as the
-reported figures' (evaluate.posterior_mean_psnr): more corrector steps can narrow the samples'
-spread, which would flatter the mean of a few of them without moving the posterior mean. A larger
-count costs a proportional share more time, so a gain within the noise of the tuning images is not
-worth it.
+Each task is run with every tried setting on the same images, noise seeds and masks. Taken from
+the cheapest (network evaluations per PC step) up, a setting replaces the one chosen so far only
+when it beats it image by image: mean per-image PSNR gain above zero with a paired t of at least
+CLEAR_PAIRED_T. The PSNR is the posterior mean's, as the reported figures' (evaluate.
+posterior_mean_psnr): more corrector steps can narrow the samples' spread, which would flatter the
+mean of a few of them without moving the posterior mean. A costlier setting takes a proportional
+share more time, so a gain within the noise of the tuning images is not worth it.
 
 Usage (models/evaluate-model.sh runs both):
   python -m training.tune_corrector --model-dir M --write DIR [--count K]   the tuning inputs
-  python -m training.tune_corrector --model-dir M --score DIR --tried 1 2   files metrics.tuning and
-                                                                        the manifest's fastCorrector
+  python -m training.tune_corrector --model-dir M --score DIR --tried k1 k2 k1-p1
+                                                  files metrics.tuning and the manifest's fastCorrector
 The results it scores are named by result_name(), their variances (the bench's --variance) by
 variance_name(); the inputs by the INPUT_* names.
 """
@@ -26,7 +29,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -45,18 +50,51 @@ INPUT_IMAGES = "tune_images.npy"
 INPUT_GRAY = "tune_colorize_gray.npy"
 
 
+@dataclass(frozen=True, order=True)
+class Setting:
+    """Langevin corrector steps per predictor step and CG steps of the posterior correction."""
+    corrector: int = 1
+    posterior: int = 0
+
+    @staticmethod
+    def parse(name: str) -> "Setting":
+        match = re.fullmatch(r"k([1-9][0-9]?)(?:-p([0-9]{1,2}))?", name)
+        if not match:
+            raise ValueError(f"a tried setting is kC or kC-pP (C corrector steps, P posterior CG steps), "
+                             f"got {name!r}")
+        return Setting(int(match[1]), int(match[2] or 0))
+
+    @property
+    def name(self) -> str:
+        return f"k{self.corrector}" + (f"-p{self.posterior}" if self.posterior else "")
+
+    @property
+    def cost(self) -> int:
+        """Network evaluations per predictor step: each score costs 1 + P, and C + 1 scores are taken."""
+        return (self.corrector + 1) * (self.posterior + 1)
+
+    def describe(self) -> str:
+        steps = f"{self.corrector} corrector step{'s' if self.corrector > 1 else ''}"
+        if not self.posterior:
+            return steps
+        return f"{steps} and {self.posterior} posterior CG step{'s' if self.posterior > 1 else ''}"
+
+
+PAPER = Setting()
+
+
 def input_masks(kind: str) -> str:
     return f"tune_masks_{kind}.npy"
 
 
-def result_name(task: str, kind: str | None, corrector_steps: int) -> str:
-    """The file the engine's mean of samples for one task (and mask kind) and count is read from."""
-    return f"tune-{task}{f'-{kind}' if kind else ''}-k{corrector_steps}.npy"
+def result_name(task: str, kind: str | None, setting: Setting) -> str:
+    """The file the engine's mean of samples for one task (and mask kind) and setting is read from."""
+    return f"tune-{task}{f'-{kind}' if kind else ''}-{setting.name}.npy"
 
 
-def variance_name(task: str, kind: str | None, corrector_steps: int) -> str:
+def variance_name(task: str, kind: str | None, setting: Setting) -> str:
     """The file of the estimated variance of that mean, pixel by pixel."""
-    return result_name(task, kind, corrector_steps).replace(".npy", "-variance.npy")
+    return result_name(task, kind, setting).replace(".npy", "-variance.npy")
 
 
 def tuning_images(data: Data, count: int) -> np.ndarray:
@@ -73,7 +111,7 @@ def tuning_masks(kind: str, count: int, height: int, width: int) -> np.ndarray:
 
 
 def write_inputs(data: Data, out: Path, count: int) -> None:
-    """The images (and masks; for RGB models the gray input) the tried counts are run on."""
+    """The images (and masks; for RGB models the gray input) the tried settings are run on."""
     out.mkdir(parents=True, exist_ok=True)
     images = tuning_images(data, count)
     np.save(out / INPUT_IMAGES, images)
@@ -84,30 +122,30 @@ def write_inputs(data: Data, out: Path, count: int) -> None:
         np.save(out / INPUT_GRAY, gray_of(images))
 
 
-def choose(per_image: dict[int, np.ndarray]) -> tuple[int, dict]:
-    """The count to use from each tried count's per-image PSNR (the same images in each): the
-    smallest, replaced by a larger one only on a paired gain with t >= CLEAR_PAIRED_T. Returns it
-    with each count's figures against the count chosen before it was considered."""
-    counts = sorted(per_image)
-    chosen, figures = counts[0], {}
-    for k in counts:
-        entry = {"mean_image_psnr": float(np.mean(per_image[k]))}
-        if k != chosen:
-            gain = per_image[k] - per_image[chosen]
-            entry.update(vs=chosen, mean_gain=float(np.mean(gain)), paired_t=paired_t(gain))
+def choose(per_image: dict[Setting, np.ndarray]) -> tuple[Setting, dict]:
+    """The setting to use from each tried one's per-image PSNR (the same images in each): the
+    cheapest, replaced by a costlier one only on a paired gain with t >= CLEAR_PAIRED_T. Returns it
+    with each setting's figures (by name) against the one chosen before it was considered."""
+    settings = sorted(per_image, key=lambda s: (s.cost, s))
+    chosen, figures = settings[0], {}
+    for s in settings:
+        entry = {"mean_image_psnr": float(np.mean(per_image[s]))}
+        if s != chosen:
+            gain = per_image[s] - per_image[chosen]
+            entry.update(vs=chosen.name, mean_gain=float(np.mean(gain)), paired_t=paired_t(gain))
             if entry["mean_gain"] > 0 and entry["paired_t"] >= CLEAR_PAIRED_T:
-                chosen = k
-        figures[str(k)] = entry
+                chosen = s
+        figures[s.name] = entry
     return chosen, figures
 
 
-def score_task(data: Data, work: Path, task: str, tried: list[int]) -> dict | None:
+def score_task(data: Data, work: Path, task: str, tried: list[Setting]) -> dict | None:
     """metrics.tuning.<task> from the results in `work`, or None for colorize on a gray model."""
     images = np.load(work / INPUT_IMAGES)
     kinds: list[str | None] = list(TUNE_MASK_SEEDS) if task == "inpaint" else [None]
     if task == "colorize" and images.shape[1] != 3:
         return None
-    per_image: dict[int, list[np.ndarray]] = {k: [] for k in tried}
+    per_image: dict[Setting, list[np.ndarray]] = {k: [] for k in tried}
     for kind in kinds:
         masks = np.load(work / input_masks(kind))[:, 0] >= 0.5 if kind else None
         for k in tried:
@@ -123,27 +161,29 @@ def score_task(data: Data, work: Path, task: str, tried: list[int]) -> dict | No
     joined = {k: np.concatenate(v) for k, v in per_image.items()}
     sizes = {len(v) for v in joined.values()}
     if len(sizes) != 1:
-        raise ValueError(f"{task}: the tried counts were run on different numbers of images")
+        raise ValueError(f"{task}: the tried settings were run on different numbers of images")
     chosen, figures = choose(joined)
     masked = {"mask_kinds": kinds} if task == "inpaint" else {}
     return {"images": sizes.pop(), "first_test_image": TASK_IMAGES, **masked, "scored": "posterior mean",
-            "corrector_steps": figures, "chosen": chosen}
+            "settings": figures, "chosen": chosen.name}
 
 
 def recommend(tuning: dict) -> dict:
-    """The manifest's `fastCorrector` from metrics.tuning: the tasks whose chosen count is not the
-    paper's one, each with the figures that decided."""
+    """The manifest's `fastCorrector` from metrics.tuning: the tasks whose chosen setting is not the
+    paper's, each with the figures that decided."""
     out = {}
     for task, entry in tuning.items():
-        k = entry.get("chosen", 1)
-        if k == 1:
+        chosen = Setting.parse(entry.get("chosen", PAPER.name))
+        if chosen == PAPER:
             continue
-        fig = entry["corrector_steps"][str(k)]
+        fig = entry["settings"][chosen.name]
+        vs = Setting.parse(fig["vs"])
         sampler = f" ({entry['sampler']})" if "sampler" in entry else ""
-        out[task] = {"steps": k, "why": (
-            f"{entry['images']} tuning images{sampler}: posterior mean {fig['mean_image_psnr']:.2f} dB with {k} "
-            f"corrector steps, {entry['corrector_steps'][str(fig['vs'])]['mean_image_psnr']:.2f} with "
-            f"{fig['vs']} (paired t {fig['paired_t']:.1f})")}
+        out[task] = {"steps": chosen.corrector, **({"posteriorSteps": chosen.posterior} if chosen.posterior else {}),
+                     "why": (f"{entry['images']} tuning images{sampler}: posterior mean "
+                             f"{fig['mean_image_psnr']:.2f} dB with {chosen.describe()}, "
+                             f"{entry['settings'][vs.name]['mean_image_psnr']:.2f} with {vs.describe()} "
+                             f"(paired t {fig['paired_t']:.1f})")}
     return out
 
 
@@ -153,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--write", metavar="DIR", help="write the tuning inputs into DIR")
     p.add_argument("--count", type=int, default=TUNE_IMAGES, help=f"tuning images (default {TUNE_IMAGES})")
     p.add_argument("--score", metavar="DIR", help="score the results in DIR and file metrics.tuning")
-    p.add_argument("--tried", type=int, nargs="+", default=[1, 2], help="the corrector step counts run")
+    p.add_argument("--tried", nargs="+", default=["k1", "k2"],
+                   help="the settings run: kC (C corrector steps) or kC-pP (and P posterior CG steps)")
     p.add_argument("--sampler-note", help="how the results were made, recorded beside them")
     p.add_argument("--dry-run", action="store_true", help="print the metrics, do not touch model.json")
     args = p.parse_args(argv)
@@ -165,9 +206,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.write:
             write_inputs(data, Path(args.write), args.count)
             return 0
+        tried = sorted({Setting.parse(name) for name in args.tried})
         tuning = {}
         for task in TASKS:
-            entry = score_task(data, Path(args.score), task, sorted(set(args.tried)))
+            entry = score_task(data, Path(args.score), task, tried)
             if entry:
                 tuning[task] = {**entry, **({"sampler": args.sampler_note} if args.sampler_note else {})}
     except (ValueError, FileNotFoundError) as err:
@@ -183,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def file_choice(manifest: dict, tuning: dict, fast: dict) -> None:
-    # metrics.tuning is replaced whole: figures of counts not tried this time describe no choice.
+    # metrics.tuning is replaced whole: figures of settings not tried this time describe no choice.
     manifest.setdefault("metrics", {})["tuning"] = tuning
     manifest.pop("fastCorrector", None)
     if fast:

@@ -1,4 +1,5 @@
 import { resolvedSettings } from '../../engine/samplers/index.ts';
+import { posteriorStepsOf } from '../../engine/samplers/spec.ts';
 import { z } from 'zod';
 import { colorizeImage } from '../../engine/imaging/fullres.ts';
 import { colorize } from '../../engine/tasks/colorize.ts';
@@ -12,6 +13,8 @@ import {
   withModel,
   modelFields,
   modelFlags,
+  conditionalFields,
+  conditionalFlags,
   samplerFields,
   samplerFlags,
   samplerSpec,
@@ -35,9 +38,11 @@ const flags = {
   },
   ...variantFlags,
   ...samplerFlags(
-    'default pc: the luminance constraint is exact only with the Langevin corrector; ' +
-      'the ODE and fast samplers give quicker, biased colours',
+    'default pc: the luminance constraint is near exact only with the Langevin corrector; ' +
+      'the ODE and fast samplers give quicker colours, near it only with the posterior ' +
+      'correction (--posterior-steps, on for them by default)',
   ),
+  ...conditionalFlags,
   out: {
     value: 'FILE',
     help:
@@ -52,6 +57,7 @@ const schema = z.object({
   image: flag.text(),
   ...variantFields,
   ...samplerFields,
+  ...conditionalFields,
   out: flag.text(),
   ...jsonField,
 });
@@ -90,6 +96,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
       model: model.manifest.id,
       sampler: spec.sampler,
       settings: resolvedSettings(spec, model.sde),
+      posteriorSteps: posteriorStepsOf(spec),
       n: f.n,
       seed: f.seed,
       width: image.width,

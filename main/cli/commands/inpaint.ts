@@ -1,4 +1,5 @@
 import { resolvedSettings } from '../../engine/samplers/index.ts';
+import { posteriorStepsOf } from '../../engine/samplers/spec.ts';
 import { z } from 'zod';
 import { defaultMargin } from '../../engine/imaging/crop.ts';
 import { inpaintImage, pasteDefaults } from '../../engine/imaging/fullres.ts';
@@ -14,6 +15,8 @@ import {
   withModel,
   modelFields,
   modelFlags,
+  conditionalFields,
+  conditionalFlags,
   samplerFields,
   samplerFlags,
   samplerSpec,
@@ -35,9 +38,11 @@ const flags = {
   mask: { value: 'MASK', help: 'image of the same size: white = fill, black = keep' },
   ...variantFlags,
   ...samplerFlags(
-    'default pc: the replacement method of inpainting is exact only with the Langevin ' +
-      'corrector; the ODE and fast samplers give quicker, biased fills',
+    'default pc: the replacement method of inpainting is near exact only with the Langevin ' +
+      'corrector; the ODE and fast samplers give quicker fills, near it only with the ' +
+      'posterior correction (--posterior-steps, on for them by default)',
   ),
+  ...conditionalFlags,
   margin: {
     value: 'PX',
     help: 'context around each hole, in image pixels (default: 128 or a quarter of the long side)',
@@ -65,6 +70,7 @@ const schema = z.object({
   mask: flag.text(),
   ...variantFields,
   ...samplerFields,
+  ...conditionalFields,
   margin: flag.integer(1, 100_000).optional(),
   dilate: flag.integer(0, 100_000).optional(),
   feather: flag.integer(0, 100_000).optional(),
@@ -122,6 +128,7 @@ async function run(raw: RawFlags, ctx: CommandContext): Promise<void> {
       model: model.manifest.id,
       sampler: spec.sampler,
       settings: resolvedSettings(spec, model.sde),
+      posteriorSteps: posteriorStepsOf(spec),
       n: f.n,
       seed: f.seed,
       width: image.width,

@@ -56,7 +56,7 @@ export async function runSampler(
   opts: SamplerOptions,
 ): Promise<SamplerResult> {
   const counted = instrument(score, sde, opts);
-  const s = counted.score;
+  const s = opts.guide ? opts.guide(counted.score) : counted.score;
   const base = { ...opts, denoise: spec.denoise };
   let out: Tensor;
   switch (spec.sampler) {

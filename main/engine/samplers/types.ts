@@ -31,6 +31,8 @@ export interface SamplerOptions {
   signal?: AbortSignal;
   onStep?: (info: StepInfo) => void;
   constrain?: Constraint;
+  /** Conditioning that needs the counted network itself (several evaluations per score). */
+  guide?: (score: ScoreFn) => ScoreFn;
 }
 
 /** The identity when no constraint is set. */

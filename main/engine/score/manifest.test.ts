@@ -53,6 +53,13 @@ describe('parseManifest', () => {
     expect(() => parseManifest({ ...valid(), fastCorrector: { inpaint: { steps: 0 } } })).toThrow(
       /fastCorrector\.inpaint\.steps: expected an integer from 1 to 10/,
     );
+    const posterior = { colorize: { steps: 1, posteriorSteps: 1, why: '20 tuning images' } };
+    expect(parseManifest({ ...valid(), fastCorrector: posterior }).fastCorrector).toEqual(
+      posterior,
+    );
+    expect(() =>
+      parseManifest({ ...valid(), fastCorrector: { inpaint: { steps: 1, posteriorSteps: 1.5 } } }),
+    ).toThrow(/fastCorrector\.inpaint\.posteriorSteps: expected an integer from 0 to 10/);
     expect(() => parseManifest({ ...valid(), fastCorrector: { generate: { steps: 2 } } })).toThrow(
       /fastCorrector/,
     );

@@ -63,10 +63,12 @@ export const manifestSchema = z.looseObject({
     })
     .optional(),
   /**
-   * Langevin corrector steps per predictor step that the editor's Fast preset (PC, 100 steps) runs
-   * a constrained task with on this model, where its measurements on tuning images (test images
-   * other than those of the reported figures: models/training/tune_corrector.py) preferred more than
-   * the paper's one; `why` says which figures decided.
+   * The corrections the editor's Fast preset (PC, 100 steps) runs a constrained task with on this
+   * model, where its measurements on tuning images (test images other than those of the reported
+   * figures: models/training/tune_corrector.py) preferred other than the paper's: Langevin corrector
+   * steps per predictor step (`steps`, the paper's 1) and conjugate-gradient steps of the posterior
+   * correction of the score (`posteriorSteps`, samplers/observed-score.ts; 0, the paper's
+   * replacement alone, when absent); `why` says which figures decided.
    */
   fastCorrector: z
     .partialRecord(
@@ -77,6 +79,12 @@ export const manifestSchema = z.looseObject({
           .int({ error: 'expected an integer from 1 to 10' })
           .min(1, { error: 'expected an integer from 1 to 10' })
           .max(10, { error: 'expected an integer from 1 to 10' }),
+        posteriorSteps: z
+          .number({ error: 'expected an integer from 0 to 10' })
+          .int({ error: 'expected an integer from 0 to 10' })
+          .min(0, { error: 'expected an integer from 0 to 10' })
+          .max(10, { error: 'expected an integer from 0 to 10' })
+          .optional(),
         why: text.optional(),
       }),
     )

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toDecoupled } from '../imaging/color.ts';
 import { samplerSpecSchema, SAMPLERS } from '../samplers/spec.ts';
 import { VeSde, VpSde } from '../sde/sde.ts';
-import { gaussianScore } from '../testing/analytic-gaussian.ts';
+import { gaussianScore, rgbGaussianScore } from '../testing/analytic-gaussian.ts';
 import { tensor } from '../tensor.ts';
 import { colorize } from './colorize.ts';
 import type { TaskModel } from './types.ts';
@@ -53,6 +53,47 @@ describe('colorize', () => {
     expect(Math.sqrt(sq / count - (sum / count) ** 2) / S0).toBeGreaterThan(0.9);
     expect(Math.sqrt(sq / count - (sum / count) ** 2) / S0).toBeLessThan(1.1);
   });
+
+  // Colour correlated with brightness (red pixels bright, blue dark): the gray image predicts the
+  // colour, E[x0 | gray] = mu + C a (a'C a)^-1 (gray - a'mu) with a = (1,1,1)/3. The luminance
+  // replacement alone leaves the ODE solvers short of it; the posterior correction gives it, in one
+  // CG step here, as every pixel's gray has the same posterior variance.
+  it.each([{ sampler: 'dpm++3m' }, { sampler: 'pc', steps: 100, corrector: 'none' }] as const)(
+    'with the posterior correction $sampler colours as the data would',
+    async (s) => {
+      const mu = [0.1, 0, -0.1];
+      const cov = [
+        [0.09, 0.05, 0.0],
+        [0.05, 0.06, 0.02],
+        [0.0, 0.02, 0.04],
+      ];
+      const rgbModel: TaskModel = {
+        sde,
+        shape: [3, 4, 4],
+        score: rgbGaussianScore(sde, mu, cov, 16),
+      };
+      const ca = cov.map((row) => (row[0]! + row[1]! + row[2]!) / 3);
+      const aca = (ca[0]! + ca[1]! + ca[2]!) / 3;
+      const amu = (mu[0]! + mu[1]! + mu[2]!) / 3;
+      const want = (ch: number, g: number) => mu[ch]! + (ca[ch]! / aca) * (g - amu);
+      const n = 2000;
+      const error = async (posteriorSteps: number) => {
+        const spec = samplerSpecSchema.parse({ ...s, posteriorSteps });
+        const out = await colorize(rgbModel, gray, { spec, n, seed: 3 });
+        let worst = 0;
+        for (let p = 0; p < 16; p++) {
+          for (let ch = 0; ch < 3; ch++) {
+            let sum = 0;
+            for (let b = 0; b < n; b++) sum += out.x.data[b * 48 + ch * 16 + p]!;
+            worst = Math.max(worst, Math.abs(sum / n - want(ch, gray.data[p]!)));
+          }
+        }
+        return worst;
+      };
+      expect(await error(0)).toBeGreaterThan(0.05);
+      expect(await error(1)).toBeLessThan(0.02);
+    },
+  );
 
   it('is deterministic for a seed', async () => {
     const spec = samplerSpecSchema.parse({ sampler: 'dpm++2m' });

@@ -1,5 +1,6 @@
 import { fromDecoupled, toDecoupled } from '../imaging/color.ts';
 import { runSampler } from '../samplers/index.ts';
+import { posteriorGuide, type Observation } from '../samplers/observed-score.ts';
 import type { Constraint } from '../samplers/types.ts';
 import type { GaussianRng } from '../rng.ts';
 import type { Sde } from '../sde/sde.ts';
@@ -34,8 +35,34 @@ export async function colorize(
   const luma = gray.data.map((v) => Math.sqrt(3) * v);
   const x = model.sde.priorSample([o.n, ...model.shape], opts.rng);
   const constrain = luminanceAt(model.sde, luma, opts.rng);
-  const out = await runSampler(o.spec, model.score, model.sde, x, { ...opts, constrain });
+  const out = await runSampler(o.spec, model.score, model.sde, x, {
+    ...opts,
+    constrain,
+    guide: posteriorGuide(model.sde, grayObservation(gray.data), o.spec),
+  });
   return { x: withLuminance(out.x, luma, 1, 0), nfe: out.nfe };
+}
+
+/**
+ * The gray image as the posterior correction's observation (observed-score.ts): the projection of
+ * each pixel's RGB onto (1,1,1)/sqrt(3), which keeps its channel mean in every channel.
+ */
+function grayObservation(gray: Float32Array): Observation {
+  const pixels = gray.length;
+  return {
+    target: Float32Array.from({ length: 3 * pixels }, (_, i) => gray[i % pixels]!),
+    project(v) {
+      const out = new Float32Array(v.length);
+      for (let base = 0; base < v.length; base += 3 * pixels) {
+        for (let p = 0; p < pixels; p++) {
+          const i = base + p;
+          const m = (v[i]! + v[i + pixels]! + v[i + 2 * pixels]!) / 3;
+          out[i] = out[i + pixels] = out[i + 2 * pixels] = m;
+        }
+      }
+      return out;
+    },
+  };
 }
 
 function luminanceAt(sde: Sde, luma: Float32Array, rng: GaussianRng): Constraint {

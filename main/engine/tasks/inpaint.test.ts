@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledError } from '../samplers/instrument.ts';
 import { SAMPLERS, samplerSpecSchema, type SamplerSpecInput } from '../samplers/spec.ts';
-import type { ScoreFn } from '../samplers/types.ts';
-import { VpSde, type Sde } from '../sde/sde.ts';
+import { VpSde } from '../sde/sde.ts';
+import { equicorrelatedScore } from '../testing/analytic-gaussian.ts';
 import { tensor } from '../tensor.ts';
 import { inpaint, inpaintSnr } from './inpaint.ts';
 import type { TaskModel } from './types.ts';
@@ -14,25 +14,12 @@ const B = 0.06;
 const MU = 0.1;
 const D = 4;
 
-/** Exact score of the data perturbed by the SDE: covariance m^2 (a I + b 11^T) + std^2 I. */
-function equicorrelatedScore(sde: Sde): ScoreFn {
-  return async (x, t) => {
-    const { mean, std } = sde.marginal(t);
-    const alpha = mean * mean * A + std * std;
-    const beta = mean * mean * B;
-    const out = new Float32Array(x.data.length);
-    for (let base = 0; base < out.length; base += D) {
-      let sum = 0;
-      for (let i = 0; i < D; i++) sum += x.data[base + i]! - mean * MU;
-      const shrink = (beta / (alpha + D * beta)) * sum;
-      for (let i = 0; i < D; i++) out[base + i] = -(x.data[base + i]! - mean * MU - shrink) / alpha;
-    }
-    return out;
-  };
-}
-
 const sde = new VpSde(0.1, 20, 1000, 1e-3);
-const model: TaskModel = { sde, shape: [1, 2, 2], score: equicorrelatedScore(sde) };
+const model: TaskModel = {
+  sde,
+  shape: [1, 2, 2],
+  score: equicorrelatedScore(sde, { a: A, b: B, mu: MU, d: D }),
+};
 const known = tensor(new Float32Array([0.5, 0, 0.3, 0]), [1, 1, 2, 2]);
 // Fill pixels 1 and 3, keep 0 and 2.
 const mask = new Float32Array([0, 1, 0.2, 0.9]);
@@ -72,6 +59,46 @@ describe('inpaint', () => {
     const scaled = await bias({ sampler: 'pc', steps: 100 });
     expect(paper).toBeGreaterThan(0.05);
     expect(scaled).toBeLessThan(paper / 2);
+  });
+
+  // The replacement alone leaves predictor-only PC and the ODE solvers short of the known pixels'
+  // pull (see the test below); the posterior correction supplies it, exactly here, where the
+  // denoiser is linear and two CG steps solve the two known pixels' system.
+  it.each([
+    { sampler: 'pc', steps: 100, corrector: 'none' },
+    { sampler: 'dpm++3m' },
+    { sampler: 'heun', steps: 50 },
+  ] as const)('with the posterior correction $sampler samples the exact conditional', async (s) => {
+    const n = 4000;
+    const want = conditional([0.5, 0.3]);
+    const fill = async (posteriorSteps: number) => {
+      const out = await inpaint(model, known, mask, {
+        spec: spec({ ...s, posteriorSteps }),
+        n,
+        seed: 7,
+      });
+      return moments2(out.x.data, n);
+    };
+    const plain = await fill(0);
+    const corrected = await fill(2);
+    expect(Math.abs(plain.mean - want.mean)).toBeGreaterThan(0.07);
+    expect(Math.abs(corrected.mean - want.mean)).toBeLessThan(0.012);
+    expect(Math.abs(corrected.variance / want.variance - 1)).toBeLessThan(0.08);
+  });
+
+  it('counts the posterior correction as one evaluation per CG step taken', async () => {
+    const run = (posteriorSteps: number) =>
+      inpaint(model, known, mask, {
+        spec: spec({ sampler: 'euler', steps: 10, posteriorSteps }),
+        n: 2,
+        seed: 1,
+      });
+    expect((await run(0)).nfe).toBe(11);
+    expect((await run(1)).nfe).toBe(22);
+    // CG stops early once it has solved the system (two known values: about two steps).
+    const three = (await run(3)).nfe;
+    expect(three).toBeGreaterThan(22);
+    expect(three).toBeLessThanOrEqual(44);
   });
 
   it.each(SAMPLERS.map((s) => [s]))('%s keeps the unmasked pixels exactly', async (sampler) => {
@@ -120,6 +147,15 @@ describe('inpaint', () => {
     await expect(inpaint(model, known, nan, o)).rejects.toThrow(/non-finite value at pixel 2/);
   });
 });
+
+/** Moments of the two filled pixels (1 and 3) pooled: they share one conditional. */
+function moments2(x: Float32Array, n: number): { mean: number; variance: number } {
+  const a = moments(x, 1, n);
+  const b = moments(x, 3, n);
+  const mean = (a.mean + b.mean) / 2;
+  const second = (a.variance + a.mean ** 2 + b.variance + b.mean ** 2) / 2;
+  return { mean, variance: second - mean * mean };
+}
 
 function moments(x: Float32Array, p: number, n: number): { mean: number; variance: number } {
   let sum = 0;

@@ -31,7 +31,13 @@ describe('presets', () => {
     // No snr: the engine's inpainting scales it for the steps (a fixed 0.16 would leave its bias).
     expect(fast).not.toHaveProperty('snr');
     expect(evaluationsOf(fast)).toBe(200);
-    expect(specFor('custom', 30, 'heun', 'constrained')).toEqual({ sampler: 'heun', steps: 30 });
+    // Custom under a constraint: an ODE solver with the engine's default posterior correction,
+    // which the cost hint counts (2 x 30 Heun evaluations, each score twice); pc without it.
+    const heun = specFor('custom', 30, 'heun', 'constrained');
+    expect(heun).toEqual({ sampler: 'heun', steps: 30, posteriorSteps: 1 });
+    expect(evaluationsOf(heun)).toBe(120);
+    expect(specFor('custom', 30, 'pc', 'constrained')).toEqual({ sampler: 'pc', steps: 30 });
+    expect(specFor('custom', 30, 'heun', 'free')).toEqual({ sampler: 'heun', steps: 30 });
   });
 
   it("takes a model's own Fast sampler for free generation only", () => {
@@ -54,7 +60,7 @@ describe('presets', () => {
     expect(specFor('quality', 1000, 'dpm++3m', 'free', pc100)).toMatchObject({ steps: 1000 });
   });
 
-  it("runs a constrained task's Fast preset with the corrector steps the model chose for it", () => {
+  it("runs a constrained task's Fast preset with the corrections the model chose for it", () => {
     const model: ModelInfo = {
       id: 'm',
       name: 'm',
@@ -63,7 +69,10 @@ describe('presets', () => {
       labels: [],
       guidance: 1,
       fastSampler: null,
-      fastCorrectorSteps: { inpaint: 2 },
+      fastCorrection: {
+        inpaint: { correctorSteps: 2, posteriorSteps: 0 },
+        colorize: { correctorSteps: 1, posteriorSteps: 1 },
+      },
       notRecommendedFor: {},
       license: '',
       error: null,
@@ -74,12 +83,20 @@ describe('presets', () => {
     expect(spec).toMatchObject({ sampler: 'pc', steps: 100, correctorSteps: 2 });
     // The panel's cost hint follows: 100 predictor + 200 corrector evaluations.
     expect(evaluationsOf(spec)).toBe(300);
-    // Other tasks, and the Quality preset (the paper's own setting), keep one step.
+    expect(spec).not.toHaveProperty('posteriorSteps');
+    // Colorization's own choice: the paper's one corrector step, with one CG step of the posterior
+    // correction, which doubles the evaluations of each score.
     const colorize = specFor('fast', 100, 'dpm++3m', 'constrained', fastChoice(model, 'colorize'));
     expect(colorize).not.toHaveProperty('correctorSteps');
+    expect(colorize).toMatchObject({ sampler: 'pc', steps: 100, posteriorSteps: 1 });
+    expect(evaluationsOf(colorize)).toBe(400);
+    // The Quality preset is the paper's own setting.
     expect(specFor('quality', 1000, 'dpm++3m', 'constrained', inpaint)).not.toHaveProperty(
       'correctorSteps',
     );
+    expect(
+      specFor('quality', 1000, 'dpm++3m', 'constrained', fastChoice(model, 'colorize')),
+    ).not.toHaveProperty('posteriorSteps');
     expect(specFor('fast', 20, 'dpm++3m', 'free', fastChoice(model, 'generate'))).toEqual({
       sampler: 'dpm++3m',
       steps: 20,
@@ -90,6 +107,7 @@ describe('presets', () => {
   it('counts network evaluations', () => {
     expect(evaluationsOf({ sampler: 'pc', steps: 1000, corrector: 'langevin' })).toBe(2000);
     expect(evaluationsOf({ sampler: 'heun-karras', steps: 12 })).toBe(24);
+    expect(evaluationsOf({ sampler: 'dpm++3m', steps: 20, posteriorSteps: 1 })).toBe(40);
     expect(evaluationsOf({ sampler: 'ode' })).toBeNull();
     const s = randomSeed();
     expect(Number.isInteger(s) && s >= 0).toBe(true);

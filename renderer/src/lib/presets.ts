@@ -1,5 +1,6 @@
 import {
   isConstrainedTask,
+  posteriorStepsOf,
   SAMPLERS,
   type ModelInfo,
   type SamplerSpecInput,
@@ -10,8 +11,9 @@ import {
  * - free (generate): Fast is DPM-Solver++ (3M) on the probability-flow ODE, 20 evaluations, or
  *   the sampler the model's measurements chose (`ModelInfo.fastSampler`).
  * - constrained (inpaint, colorize): Fast is the predictor-corrector sampler at 100 steps (200
- *   evaluations), with the corrector steps per step that the model's measurements chose for the
- *   task (`ModelInfo.fastCorrectorSteps`; the paper's one by default). The replacement constraint
+ *   evaluations), with the corrector steps per step and the posterior correction's CG steps that
+ *   the model's measurements chose for the task (`ModelInfo.fastCorrection`; by default the
+ *   paper's one corrector step and no posterior correction). The replacement constraint
  *   leaves ODE solvers biased (engine tasks/inpaint.ts), and measurably so on a real model: on a
  *   VP faces model (celeba32 at step 3,000), 20 box-masked test faces, PSNR of the mean of 4
  *   fills, dpm++3m at 20 steps gave 15.3 dB, below harmonic fill's 15.6; pc gave 16.5 at 50
@@ -22,7 +24,8 @@ import {
  *   prefers, as the walk needs a deterministic map; Quality is adaptive RK45.
  * Quality is otherwise the paper's PC sampler (reverse diffusion + Langevin, at the engine's snr:
  * the paper's 0.16 at these steps) at the SDE's full 1000 steps; Custom is the sampler chosen in
- * Settings with the steps typed in the panel.
+ * Settings with the steps typed in the panel (under a constraint with the engine's default
+ * posterior correction for it: none for pc, one CG step for the ODE solvers).
  */
 export type Preset = 'fast' | 'quality' | 'custom';
 export type SamplerName = NonNullable<SamplerSpecInput['sampler']>;
@@ -35,13 +38,19 @@ export interface FastChoice {
   sampler?: FastSampler;
   /** A constrained task's corrector steps per predictor step. */
   correctorSteps?: number;
+  /** A constrained task's CG steps of the posterior correction. */
+  posteriorSteps?: number;
 }
 
 /** The Fast-preset choices of `model` that concern `task`. */
 export function fastChoice(model: ModelInfo | null | undefined, task: string): FastChoice {
   if (!model) return {};
-  const steps = isConstrainedTask(task) ? model.fastCorrectorSteps[task] : undefined;
-  return { sampler: model.fastSampler, ...(steps ? { correctorSteps: steps } : {}) };
+  const own = isConstrainedTask(task) ? model.fastCorrection[task] : undefined;
+  return {
+    sampler: model.fastSampler,
+    ...(own && own.correctorSteps !== 1 ? { correctorSteps: own.correctorSteps } : {}),
+    ...(own?.posteriorSteps ? { posteriorSteps: own.posteriorSteps } : {}),
+  };
 }
 
 export const PRESET_LABELS: Record<Preset, string> = {
@@ -82,8 +91,13 @@ export function specFor(
 ): SamplerSpecInput {
   if (preset === 'fast') {
     if (mode === 'constrained') {
-      const per = fast.correctorSteps;
-      return { ...PAPER_PC, steps, ...(per ? { correctorSteps: per } : {}) };
+      const { correctorSteps, posteriorSteps } = fast;
+      return {
+        ...PAPER_PC,
+        steps,
+        ...(correctorSteps ? { correctorSteps } : {}),
+        ...(posteriorSteps ? { posteriorSteps } : {}),
+      };
     }
     // A model's own Fast sampler comes with the steps it was measured at.
     const own = fast.sampler;
@@ -100,22 +114,34 @@ export function specFor(
   }
   const sampler =
     mode === 'ode' && !ODE_SAMPLERS.includes(defaultSampler) ? 'dpm++3m' : defaultSampler;
-  return sampler === 'ode' ? { sampler } : { sampler, steps };
+  // Spelled out under a constraint, so that the cost hint counts the engine's default correction.
+  const posteriorSteps = mode === 'constrained' ? posteriorStepsOf({ sampler }) : 0;
+  return {
+    sampler,
+    ...(sampler === 'ode' ? {} : { steps }),
+    ...(posteriorSteps ? { posteriorSteps } : {}),
+  };
 }
 
-/** Network evaluations a spec costs (for the panel's cost hint); null when adaptive. */
+/**
+ * Network evaluations a spec costs (for the panel's cost hint; the posterior correction's CG may
+ * stop early, so at most this); null when adaptive.
+ */
 export function evaluationsOf(spec: SamplerSpecInput): number | null {
   const steps = spec.steps ?? 20;
+  const perScore = 1 + (spec.posteriorSteps ?? 0);
   switch (spec.sampler) {
     case 'ode':
       return null;
     case 'pc':
-      return spec.corrector === 'none' ? steps : steps * (1 + (spec.correctorSteps ?? 1));
+      return (
+        perScore * (spec.corrector === 'none' ? steps : steps * (1 + (spec.correctorSteps ?? 1)))
+      );
     case 'heun':
     case 'heun-karras':
-      return 2 * steps;
+      return perScore * 2 * steps;
     default:
-      return steps;
+      return perScore * steps;
   }
 }
 

@@ -130,7 +130,7 @@ describe('runTask', () => {
       labels: [],
       guidance: 1,
       fastSampler: null,
-      fastCorrectorSteps: {},
+      fastCorrection: {},
       notRecommendedFor: {},
       license: '',
       error: null,
