@@ -119,7 +119,8 @@ def test_the_card_is_rewritten_from_new_metrics(tiny_config, tmp_path):
     export(cfg, tmp_path / "run", tmp_path / "m")
     manifest = json.loads((tmp_path / "m" / "model.json").read_text())
     manifest["metrics"] = {"fd": {"fd_test": 1.25}}
-    manifest["fastCorrector"] = {"inpaint": {"steps": 2, "why": "18.0 dB vs 17.3"}}
+    manifest["fastCorrector"] = {"inpaint": {"steps": 2, "why": "18.0 dB vs 17.3"},
+                                 "colorize": {"steps": 1, "posteriorSteps": 1, "why": "26.1 dB vs 25.4"}}
     manifest["notRecommendedFor"] = {"colorize": "20.8 dB, the gray input 21.3"}
     (tmp_path / "m" / "model.json").write_text(json.dumps(manifest))
     onnx_bytes = (tmp_path / "m" / "score.onnx").read_bytes()
@@ -128,5 +129,7 @@ def test_the_card_is_rewritten_from_new_metrics(tiny_config, tmp_path):
     assert '"fd_test": 1.25' in card
     # What the editor does with the model, and why, ahead of the raw figures.
     assert "- Inpainting (Fast preset): 2 corrector steps per predictor step (18.0 dB vs 17.3)." in card
+    assert ("- Colorization (Fast preset): 1 corrector step per predictor step, with the posterior correction "
+            "of the score, 1 CG step (26.1 dB vs 25.4).") in card
     assert "- Not offered for colorization: 20.8 dB, the gray input 21.3." in card
     assert (tmp_path / "m" / "score.onnx").read_bytes() == onnx_bytes

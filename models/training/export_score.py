@@ -157,8 +157,11 @@ def editor_choices(manifest: dict) -> list[str]:
         lines.append(f"- Generation (Fast preset): {fast['sampler']}{steps}{why}.")
     for task, choice in manifest.get("fastCorrector", {}).items():
         why = f" ({choice['why']})" if "why" in choice else ""
-        lines.append(f"- {TASK_NAMES[task].capitalize()} (Fast preset): {choice['steps']} corrector steps per "
-                     f"predictor step{why}.")
+        steps, posterior = choice["steps"], choice.get("posteriorSteps", 0)
+        what = [f"{steps} corrector step{'s' if steps > 1 else ''} per predictor step"]
+        if posterior:
+            what.append(f"the posterior correction of the score, {posterior} CG step{'s' if posterior > 1 else ''}")
+        lines.append(f"- {TASK_NAMES[task].capitalize()} (Fast preset): {', with '.join(what)}{why}.")
     for task, why in manifest.get("notRecommendedFor", {}).items():
         lines.append(f"- Not offered for {TASK_NAMES[task]}: {why}.")
     return ["", "## In the editor", *lines] if lines else []
