@@ -19,14 +19,17 @@ async function panel(task: 'inpaint' | 'colorize' | 'generate', modelId: string)
 }
 
 describe('SamplingFields', () => {
-  it("prices the Fast preset with the model's own corrector steps for the task", async () => {
-    // faces32-vp's tuning chose 2 corrector steps for inpainting, none for colorization.
+  it("prices the Fast preset with the model's own corrections for the task", async () => {
+    // faces32-vp's tuning chose 2 corrector steps for inpainting, and the posterior correction
+    // (one CG step, doubling each score's evaluations) for colorization.
     const inpaint = await panel('inpaint', 'faces32-vp');
     expect(inpaint.get('.cost').text()).toBe(
       'predictor-corrector · 300 network evaluations × batch of 4',
     );
     const colorize = await panel('colorize', 'faces32-vp');
-    expect(colorize.get('.cost').text()).toMatch(/^predictor-corrector · 200 network evaluations/);
+    expect(colorize.get('.cost').text()).toMatch(
+      /^predictor-corrector \+ posterior correction · 400 network evaluations/,
+    );
     await colorize.get('[data-testid="preset-quality"]').trigger('click');
     expect(colorize.get('.cost').text()).toMatch(/^predictor-corrector · 2000 network evaluations/);
   });

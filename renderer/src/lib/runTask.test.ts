@@ -80,7 +80,7 @@ describe('runTask', () => {
     expect(fake.started[2]).toMatchObject({ spec: { sampler: 'pc', steps: 100 } });
   });
 
-  it("fills under the Fast preset with the corrector steps the model's measurements chose", async () => {
+  it("fills under the Fast preset with the corrections the model's measurements chose", async () => {
     await useEngineStore().refreshModels();
     await useDocumentStore().open(new Uint8Array(4), 'photo.png');
     useEditorStore().mask!.fillRect({ x: 1, y: 1, width: 5, height: 5 }, 'paint');
@@ -90,11 +90,13 @@ describe('runTask', () => {
     expect(fake.started[0]).toMatchObject({
       spec: { sampler: 'pc', steps: 100, correctorSteps: 2 },
     });
+    expect(fake.started[0]!.spec).not.toHaveProperty('posteriorSteps');
     useJobsStore().handle({ type: 'done', jobId: 'job1', results: [], nfe: 0, seconds: 0 });
-    // The choice is per task: faces32-vp names none for colorization.
+    // The choice is per task: for colorization faces32-vp names the posterior correction instead.
     tasks.colorize.modelId = 'faces32-vp';
     await runTask('colorize');
     expect(fake.started[1]!.spec).not.toHaveProperty('correctorSteps');
+    expect(fake.started[1]!.spec).toMatchObject({ sampler: 'pc', steps: 100, posteriorSteps: 1 });
   });
 
   it('asks for a class with its guidance, and interpolates between seeds or documents only', async () => {

@@ -22,7 +22,10 @@ export function createFakeApi(overrides: Partial<SdeStudioApi> = {}) {
         labels: [],
         guidance: 1,
         fastSampler: { sampler: 'pc', steps: 100 },
-        fastCorrection: { inpaint: { correctorSteps: 2, posteriorSteps: 0 } },
+        fastCorrection: {
+          inpaint: { correctorSteps: 2, posteriorSteps: 0 },
+          colorize: { correctorSteps: 1, posteriorSteps: 1 },
+        },
         notRecommendedFor: {},
         license: 'MIT',
         error: null,
